@@ -1,0 +1,78 @@
+package policyzip.backend;
+
+import policyzip.policy.Activation;
+import policyzip.policy.MlpSpec;
+
+/**
+ * The numerical operations of PolicyZip, on buffers owned by the backend (DESIGN.md, Backends). Every
+ * implementation computes the same function; {@code CpuBackend} is the reference and every GPU kernel has a
+ * test against it.
+ *
+ * <p>Letters: B policies, M states, O obs width, A action width, P parameters, R rows, I/J layer widths.
+ * All arrays are float32, row-major. Outputs are overwritten, never accumulated into. Arguments are
+ * checked once here ({@link Shapes}), with messages that state the expected and actual sizes.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name: "cpu-simd", "cpu-scalar", "cuda". */
+    String name();
+
+    /** One line on what this backend runs on (threads and vector width, or the GPU). */
+    String describe();
+
+    /** A zero-filled buffer of n floats. */
+    Buffer allocate(int n);
+
+    /** A buffer holding a copy of {@code host[off, off+len)}. */
+    default Buffer upload(float[] host, int off, int len) {
+        Buffer b = allocate(len);
+        write(b, host, off);
+        return b;
+    }
+
+    default Buffer upload(float[] host) { return upload(host, 0, host.length); }
+
+    /** Copies {@code src.length()} floats from {@code host[off..]} into {@code dst}. */
+    void write(Buffer dst, float[] host, int off);
+
+    /** Copies {@code src} into {@code host[off..]}. */
+    void read(Buffer src, float[] host, int off);
+
+    /**
+     * Batched policy forward: {@code actions[b, m, :] = π_{θ_b}(s)} with {@code s = states[m]} (SHARED, states
+     * [M, O]) or {@code states[b, m]} (PER_POLICY, states [B, M, O]); theta [B, P]; actions [B, M, A].
+     * If {@code activations} is not null, it receives the hidden activations [B, ΣH, M] (feature-major: per
+     * policy, per hidden unit in layer order, the M post-activation values) that {@link #mlpBackward} needs.
+     */
+    void mlpForward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m,
+                    Buffer actions, Buffer activations);
+
+    /**
+     * Batched policy backward. From dL/d(actions) [B, M, A], writes dL/dθ [B, P] and, if {@code dStates} is not
+     * null, dL/d(states) in the states' layout (for SHARED, summed over the B policies). Needs the forward's
+     * {@code actions} and {@code activations} for the same theta and states.
+     */
+    void mlpBackward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m,
+                     Buffer actions, Buffer activations, Buffer dActions, Buffer dTheta, Buffer dStates);
+
+    /** Dense layer with shared weights: {@code y[r, :] = act(W · x[r, :] + b)}; x [R, I], W [J, I], b [J], y [R, J]. */
+    void denseForward(Buffer x, int rows, int in, Buffer w, Buffer b, int out, Activation act, Buffer y);
+
+    /**
+     * Backward of {@link #denseForward}: from dL/dy [R, J] and the forward's x and y, writes dL/dW [J, I], dL/db [J]
+     * and, if {@code dx} is not null, dL/dx [R, I].
+     */
+    void denseBackward(Buffer x, int rows, int in, Buffer w, int out, Activation act, Buffer y, Buffer dy,
+                       Buffer dw, Buffer db, Buffer dx);
+
+    /** One Adam step t (>= 1) on n parameters: updates param, m and v in place from grad. */
+    void adamStep(AdamConfig cfg, int t, Buffer param, Buffer grad, Buffer m, Buffer v);
+
+    /** Pairwise squared Euclidean distances {@code out[i, j] = ‖x_i − y_j‖²}; x [R1, D], y [R2, D], out [R1, R2]. */
+    void pairwiseSquaredDistances(Buffer x, int rowsX, Buffer y, int rowsY, int dim, Buffer out);
+
+    /** Waits for queued work (a no-op on the CPU). */
+    default void synchronize() {}
+
+    @Override void close();
+}

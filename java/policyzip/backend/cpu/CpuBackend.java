@@ -1,0 +1,388 @@
+package policyzip.backend.cpu;
+
+import policyzip.backend.AdamConfig;
+import policyzip.backend.Backend;
+import policyzip.backend.Buffer;
+import policyzip.backend.Shapes;
+import policyzip.backend.StateLayout;
+import policyzip.policy.Activation;
+import policyzip.policy.MlpSpec;
+
+/**
+ * The CPU backend: every {@link Backend} operation as blocks of {@link Kernels#gemm} plus element-wise epilogues,
+ * parallel over fixed chunks (of policies, rows or columns) so that the result does not depend on the thread
+ * count.
+ *
+ * <p>Inside a policy the activations are feature-major ([units, M]): a layer is {@code C[out, M] = W[out, in] ·
+ * X[in, M]}, vectorised across states, which needs no transpose of W and serves small nets (latency, activations)
+ * and large ones (register-blocked GEMM) alike.
+ */
+public final class CpuBackend implements Backend {
+    /** States per tile in the forward pass when no activations are kept: bounds the scratch to [max width, 256]. */
+    static final int STATE_TILE = 256;
+    /** Columns per chunk of the dense-layer and distance operations. */
+    static final int COLUMN_CHUNK = 128;
+
+    private final Kernels k;
+    private final Parallel par;
+    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+
+    /** The kernels {@link KernelsProvider} picked, on {@code threads} threads. */
+    public CpuBackend(int threads) {
+        this(KernelsProvider.get(), threads);
+    }
+
+    public CpuBackend(Kernels kernels, int threads) {
+        this.k = kernels;
+        this.par = new Parallel(threads);
+    }
+
+    public Kernels kernels() { return k; }
+    public int threads() { return par.threads(); }
+
+    @Override public String name() { return "cpu-" + k.name(); }
+
+    @Override public String describe() {
+        return "CPU, " + par.threads() + " thread" + (par.threads() == 1 ? "" : "s") + ", kernels " + k.name();
+    }
+
+    @Override public Buffer allocate(int n) {
+        if (n < 0) throw new IllegalArgumentException("buffer length must be >= 0, got " + n);
+        return new ArrayBuffer(new float[n], 0, n);
+    }
+
+    @Override public void write(Buffer dst, float[] host, int off) {
+        ArrayBuffer d = cast(dst);
+        System.arraycopy(host, off, d.data, d.offset, d.length());
+    }
+
+    @Override public void read(Buffer src, float[] host, int off) {
+        ArrayBuffer s = cast(src);
+        System.arraycopy(s.data, s.offset, host, off, s.length());
+    }
+
+    private static ArrayBuffer cast(Buffer b) {
+        if (b == null) return null;
+        if (b instanceof ArrayBuffer a) return a;
+        throw new IllegalArgumentException("buffer " + b.getClass().getSimpleName() + " belongs to another backend; the CPU backend needs its own buffers");
+    }
+
+    // ---------------------------------------------------------------- batched policy forward
+
+    @Override
+    public void mlpForward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m, Buffer actions,
+                           Buffer activations) {
+        Shapes.mlp(mlp, theta, batch, states, layout, m, actions, activations);
+        ArrayBuffer th = cast(theta), st = cast(states), act = cast(actions), cache = cast(activations);
+        int o = mlp.obsDim();
+        float[] sharedT = layout == StateLayout.SHARED ? transpose(st.data, st.offset, m, o, null) : null;
+        int chunk = policyChunk(mlp, m);
+        par.forEach((batch + chunk - 1) / chunk, c -> {
+            Scratch s = scratch.get();
+            for (int b = c * chunk, end = Math.min(batch, b + chunk); b < end; b++) {
+                float[] xT;
+                if (sharedT != null) {
+                    xT = sharedT;
+                } else {
+                    xT = s.get(0, o * m);
+                    transposeInto(st.data, st.offset + b * m * o, m, o, xT);
+                }
+                forwardOne(mlp, th.data, th.offset + b * mlp.paramCount(), xT, m, act.data, act.offset + b * m * mlp.actDim(),
+                        cache == null ? null : cache.data, cache == null ? 0 : cache.offset + b * mlp.hiddenUnits() * m, s);
+            }
+        });
+    }
+
+    /** Policies per chunk: enough work per chunk (~1M multiply-adds) to amortise scheduling, never split a policy. */
+    private static int policyChunk(MlpSpec mlp, int m) {
+        long perPolicy = Math.max(1, mlp.macsPerState() * m);
+        return (int) Math.max(1, Math.min(1024, (1L << 20) / perPolicy));
+    }
+
+    /** One policy on xT [O, M]; writes actions [M, A] at aOff and, if cache != null, [ΣH, M] at cOff. */
+    private void forwardOne(MlpSpec mlp, float[] th, int tOff, float[] xT, int m, float[] actions, int aOff,
+                            float[] cache, int cOff, Scratch s) {
+        int layers = mlp.layers();
+        int a = mlp.actDim();
+        int tile = cache != null ? m : Math.min(m, STATE_TILE);
+        int width = mlp.maxWidth();
+        float[] out = s.get(3, a * tile);
+        for (int m0 = 0; m0 < m; m0 += tile) {
+            int mt = Math.min(tile, m - m0);
+            float[] in = xT;
+            int inOff = m0, inLd = m;
+            int unitOff = 0;
+            for (int l = 0; l < layers; l++) {
+                boolean last = l == layers - 1;
+                float[] dst;
+                int dOff, dLd;
+                if (last) {
+                    dst = out; dOff = 0; dLd = mt;
+                } else if (cache != null) {
+                    dst = cache; dOff = cOff + unitOff * m; dLd = m;
+                } else {
+                    dst = s.get(1 + (l & 1), width * tile); dOff = 0; dLd = mt;
+                }
+                int nOut = mlp.out(l), nIn = mlp.in(l);
+                k.gemm(nOut, nIn, mt, th, tOff + mlp.weightOffset(l), nIn, in, inOff, inLd, dst, dOff, dLd);
+                k.biasActivate(dst, dOff, nOut, mt, dLd, th, tOff + mlp.biasOffset(l), true,
+                        last ? Activation.TANH : mlp.hiddenActivation(), last ? mlp.outputScale() : 1f);
+                in = dst; inOff = dOff; inLd = dLd;
+                if (!last) unitOff += nOut;
+            }
+            // out [A, mt] → actions [M, A]
+            for (int j = 0; j < mt; j++) {
+                for (int q = 0; q < a; q++) actions[aOff + (m0 + j) * a + q] = out[q * mt + j];
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- batched policy backward
+
+    @Override
+    public void mlpBackward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m, Buffer actions,
+                            Buffer activations, Buffer dActions, Buffer dTheta, Buffer dStates) {
+        Shapes.mlp(mlp, theta, batch, states, layout, m, actions, activations);
+        if (activations == null) throw new IllegalArgumentException("activations is null: run mlpForward with an activations buffer first");
+        Shapes.length("dActions", dActions, (long) batch * m * mlp.actDim(), "[B, M, A]");
+        Shapes.length("dTheta", dTheta, (long) batch * mlp.paramCount(), "[B, P]");
+        int o = mlp.obsDim();
+        Shapes.optionalLength("dStates", dStates, layout.length(batch, m, o), layout == StateLayout.SHARED ? "[M, O]" : "[B, M, O]");
+        ArrayBuffer th = cast(theta), st = cast(states), act = cast(actions), cache = cast(activations),
+                dA = cast(dActions), dTh = cast(dTheta), dS = cast(dStates);
+        float[] sharedT = layout == StateLayout.SHARED ? transpose(st.data, st.offset, m, o, null) : null;
+        // Shared states: per-policy input gradients, summed in policy order afterwards (thread-count independent).
+        float[] perPolicyDs = dS != null && layout == StateLayout.SHARED ? new float[batch * m * o] : null;
+        int chunk = policyChunk(mlp, m);
+        par.forEach((batch + chunk - 1) / chunk, c -> {
+            Scratch s = scratch.get();
+            for (int b = c * chunk, end = Math.min(batch, b + chunk); b < end; b++) {
+                float[] xT;
+                if (sharedT != null) {
+                    xT = sharedT;
+                } else {
+                    xT = s.get(0, o * m);
+                    transposeInto(st.data, st.offset + b * m * o, m, o, xT);
+                }
+                float[] dsDst = null;
+                int dsOff = 0;
+                if (dS != null) {
+                    if (perPolicyDs != null) { dsDst = perPolicyDs; dsOff = b * m * o; }
+                    else { dsDst = dS.data; dsOff = dS.offset + b * m * o; }
+                }
+                backwardOne(mlp, th.data, th.offset + b * mlp.paramCount(), xT, m,
+                        act.data, act.offset + b * m * mlp.actDim(), cache.data, cache.offset + b * mlp.hiddenUnits() * m,
+                        dA.data, dA.offset + b * m * mlp.actDim(), dTh.data, dTh.offset + b * mlp.paramCount(), dsDst, dsOff, s);
+            }
+        });
+        if (perPolicyDs != null) {
+            int len = m * o;
+            float[] d = dS.data;
+            for (int i = 0; i < len; i++) d[dS.offset + i] = 0f;
+            for (int b = 0; b < batch; b++) {
+                for (int i = 0; i < len; i++) d[dS.offset + i] += perPolicyDs[b * len + i];
+            }
+        }
+    }
+
+    private void backwardOne(MlpSpec mlp, float[] th, int tOff, float[] xT, int m, float[] actions, int aOff,
+                             float[] cache, int cOff, float[] dActions, int dAOff, float[] dTheta, int dtOff,
+                             float[] dStates, int dsOff, Scratch s) {
+        int layers = mlp.layers();
+        int a = mlp.actDim();
+        int width = mlp.maxWidth();
+        // Output layer: dz [A, M] = dA^T ⊙ d(scale·tanh), expressed through the actions.
+        float[] dz = s.get(4, width * m);
+        float[] tmp = s.get(5, width * m);
+        for (int j = 0; j < m; j++) {
+            for (int q = 0; q < a; q++) {
+                tmp[q * m + j] = actions[aOff + j * a + q];
+                dz[q * m + j] = dActions[dAOff + j * a + q];
+            }
+        }
+        k.activationGrad(tmp, 0, dz, 0, dz, 0, a * m, Activation.TANH, mlp.outputScale());
+        int unitEnd = mlp.hiddenUnits();
+        for (int l = layers - 1; l >= 0; l--) {
+            int nOut = mlp.out(l), nIn = mlp.in(l);
+            // Input of layer l, feature-major [nIn, M]: the states or the previous layer's activations.
+            float[] x;
+            int xOff;
+            if (l == 0) { x = xT; xOff = 0; }
+            else { x = cache; xOff = cOff + (unitEnd - nIn) * m; }
+            // dW [nOut, nIn] = dz [nOut, M] · x^T [M, nIn]
+            float[] xTr = s.get(6, m * nIn);
+            transposeInto(x, xOff, nIn, m, xTr);
+            k.gemm(nOut, m, nIn, dz, 0, m, xTr, 0, nIn, dTheta, dtOff + mlp.weightOffset(l), nIn);
+            int bo = dtOff + mlp.biasOffset(l);
+            for (int j = 0; j < nOut; j++) {
+                float sum = 0f;
+                for (int t = 0, r = j * m; t < m; t++) sum += dz[r + t];
+                dTheta[bo + j] = sum;
+            }
+            if (l == 0 && dStates == null) break;
+            // dx [nIn, M] = W^T [nIn, nOut] · dz [nOut, M]
+            float[] wT = s.get(7, nIn * nOut);
+            transposeInto(th, tOff + mlp.weightOffset(l), nOut, nIn, wT);
+            k.gemm(nIn, nOut, m, wT, 0, nOut, dz, 0, m, tmp, 0, m);
+            if (l > 0) {
+                k.activationGrad(cache, xOff, tmp, 0, dz, 0, nIn * m, mlp.hiddenActivation(), 1f);
+                unitEnd -= nIn;
+            } else {
+                for (int j = 0; j < m; j++) {
+                    for (int q = 0; q < nIn; q++) dStates[dsOff + j * nIn + q] = tmp[q * m + j];
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- dense layers
+
+    @Override
+    public void denseForward(Buffer x, int rows, int in, Buffer w, Buffer b, int out, Activation act, Buffer y) {
+        Shapes.dense(x, rows, in, w, out, y);
+        Shapes.length("b", b, out, "[J=" + out + "]");
+        ArrayBuffer xa = cast(x), wa = cast(w), ba = cast(b), ya = cast(y);
+        // Parallel over column chunks of y: each chunk reads its slice of W once, transposed to [I, chunk].
+        int chunks = (out + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
+        par.forEach(chunks, c -> {
+            int j0 = c * COLUMN_CHUNK, cw = Math.min(COLUMN_CHUNK, out - j0);
+            float[] wT = scratch.get().get(0, in * cw);
+            transposeInto(wa.data, wa.offset + j0 * in, cw, in, wT);
+            k.gemm(rows, in, cw, xa.data, xa.offset, in, wT, 0, cw, ya.data, ya.offset + j0, out);
+            k.biasActivate(ya.data, ya.offset + j0, rows, cw, out, ba.data, ba.offset + j0, false, act, 1f);
+        });
+    }
+
+    @Override
+    public void denseBackward(Buffer x, int rows, int in, Buffer w, int out, Activation act, Buffer y, Buffer dy,
+                              Buffer dw, Buffer db, Buffer dx) {
+        Shapes.dense(x, rows, in, w, out, y);
+        Shapes.length("dy", dy, (long) rows * out, "[R, J]");
+        Shapes.length("dW", dw, (long) out * in, "[J, I]");
+        Shapes.length("db", db, out, "[J]");
+        Shapes.optionalLength("dx", dx, (long) rows * in, "[R, I]");
+        ArrayBuffer xa = cast(x), wa = cast(w), ya = cast(y), dya = cast(dy), dwa = cast(dw), dba = cast(db), dxa = cast(dx);
+        float[] dz = new float[rows * out];
+        int rowChunk = Math.max(1, (1 << 16) / out);
+        par.forEach((rows + rowChunk - 1) / rowChunk, c -> {
+            int r0 = c * rowChunk, rn = Math.min(rowChunk, rows - r0);
+            k.activationGrad(ya.data, ya.offset + r0 * out, dya.data, dya.offset + r0 * out, dz, r0 * out, rn * out, act, 1f);
+        });
+        // dW [J, I] = dz^T [J, R] · x [R, I], parallel over chunks of J; db[j] = Σ_r dz[r, j] in row order.
+        int chunks = (out + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
+        par.forEach(chunks, c -> {
+            int j0 = c * COLUMN_CHUNK, cw = Math.min(COLUMN_CHUNK, out - j0);
+            float[] dzT = scratch.get().get(0, cw * rows);
+            for (int r = 0; r < rows; r++) {
+                for (int j = 0; j < cw; j++) dzT[j * rows + r] = dz[r * out + j0 + j];
+            }
+            k.gemm(cw, rows, in, dzT, 0, rows, xa.data, xa.offset, in, dwa.data, dwa.offset + j0 * in, in);
+            for (int j = 0; j < cw; j++) {
+                float sum = 0f;
+                for (int r = 0; r < rows; r++) sum += dzT[j * rows + r];
+                dba.data[dba.offset + j0 + j] = sum;
+            }
+        });
+        if (dxa != null) {
+            // dx [R, I] = dz [R, J] · W [J, I], parallel over column chunks of I.
+            int ichunks = (in + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
+            par.forEach(ichunks, c -> {
+                int i0 = c * COLUMN_CHUNK, cw = Math.min(COLUMN_CHUNK, in - i0);
+                k.gemm(rows, out, cw, dz, 0, out, wa.data, wa.offset + i0, in, dxa.data, dxa.offset + i0, in);
+            });
+        }
+    }
+
+    // ---------------------------------------------------------------- Adam, distances
+
+    @Override
+    public void adamStep(AdamConfig cfg, int t, Buffer param, Buffer grad, Buffer m, Buffer v) {
+        if (t < 1) throw new IllegalArgumentException("Adam step t must be >= 1, got " + t);
+        int n = param.length();
+        Shapes.length("grad", grad, n, "[n]");
+        Shapes.length("m", m, n, "[n]");
+        Shapes.length("v", v, n, "[n]");
+        ArrayBuffer p = cast(param), g = cast(grad), ma = cast(m), va = cast(v);
+        if (p.offset != g.offset || p.offset != ma.offset || p.offset != va.offset) {
+            // Kernels index all four arrays with one offset: copy through aligned views otherwise.
+            float[] gp = new float[n], mp = new float[n], vp = new float[n], pp = new float[n];
+            System.arraycopy(p.data, p.offset, pp, 0, n);
+            System.arraycopy(g.data, g.offset, gp, 0, n);
+            System.arraycopy(ma.data, ma.offset, mp, 0, n);
+            System.arraycopy(va.data, va.offset, vp, 0, n);
+            adamStep(cfg, t, ArrayBuffer.wrap(pp), ArrayBuffer.wrap(gp), ArrayBuffer.wrap(mp), ArrayBuffer.wrap(vp));
+            System.arraycopy(pp, 0, p.data, p.offset, n);
+            System.arraycopy(mp, 0, ma.data, ma.offset, n);
+            System.arraycopy(vp, 0, va.data, va.offset, n);
+            return;
+        }
+        int chunk = 1 << 16;
+        par.forEach((n + chunk - 1) / chunk, c -> {
+            int off = c * chunk, len = Math.min(chunk, n - off);
+            k.adam(cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(), t, p.data, g.data, ma.data, va.data, p.offset + off, len);
+        });
+    }
+
+    @Override
+    public void pairwiseSquaredDistances(Buffer x, int rowsX, Buffer y, int rowsY, int dim, Buffer out) {
+        Shapes.positive("rows of x", rowsX);
+        Shapes.positive("rows of y", rowsY);
+        Shapes.positive("dimension D", dim);
+        Shapes.length("x", x, (long) rowsX * dim, "[R1=" + rowsX + ", D=" + dim + "]");
+        Shapes.length("y", y, (long) rowsY * dim, "[R2=" + rowsY + ", D=" + dim + "]");
+        Shapes.length("out", out, (long) rowsX * rowsY, "[R1=" + rowsX + ", R2=" + rowsY + "]");
+        ArrayBuffer xa = cast(x), ya = cast(y), oa = cast(out);
+        float[] xx = rowNorms(xa, rowsX, dim), yy = rowNorms(ya, rowsY, dim);
+        // ‖x−y‖² = ‖x‖² + ‖y‖² − 2 x·y, the dot products by GEMM over column chunks of y^T; clamped at 0.
+        int chunks = (rowsY + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
+        par.forEach(chunks, c -> {
+            int j0 = c * COLUMN_CHUNK, cw = Math.min(COLUMN_CHUNK, rowsY - j0);
+            float[] yT = scratch.get().get(0, dim * cw);
+            transposeInto(ya.data, ya.offset + j0 * dim, cw, dim, yT);
+            k.gemm(rowsX, dim, cw, xa.data, xa.offset, dim, yT, 0, cw, oa.data, oa.offset + j0, rowsY);
+            for (int i = 0; i < rowsX; i++) {
+                int r = oa.offset + i * rowsY + j0;
+                for (int j = 0; j < cw; j++) oa.data[r + j] = Math.max(0f, xx[i] + yy[j0 + j] - 2f * oa.data[r + j]);
+            }
+        });
+    }
+
+    private static float[] rowNorms(ArrayBuffer a, int rows, int dim) {
+        float[] n = new float[rows];
+        for (int i = 0; i < rows; i++) {
+            float s = 0f;
+            for (int q = 0, r = a.offset + i * dim; q < dim; q++) s = Math.fma(a.data[r + q], a.data[r + q], s);
+            n[i] = s;
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** src [rows, cols] at off → dst [cols, rows]. */
+    static void transposeInto(float[] src, int off, int rows, int cols, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            int s = off + r * cols;
+            for (int c = 0; c < cols; c++) dst[c * rows + r] = src[s + c];
+        }
+    }
+
+    private static float[] transpose(float[] src, int off, int rows, int cols, float[] dst) {
+        float[] d = dst != null ? dst : new float[rows * cols];
+        transposeInto(src, off, rows, cols, d);
+        return d;
+    }
+
+    @Override public void close() { par.close(); }
+
+    /** Per-thread growable work arrays, indexed by slot. */
+    private static final class Scratch {
+        private final float[][] slots = new float[8][];
+
+        float[] get(int slot, int n) {
+            float[] a = slots[slot];
+            if (a == null || a.length < n) slots[slot] = a = new float[Math.max(n, 16)];
+            return a;
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package policyzip.backend.cpu;
+
+import policyzip.policy.Activation;
+
+/**
+ * The CPU inner loops, pure math on float arrays (the Lucene pattern: one small interface, a plain and a SIMD
+ * implementation, picked once by {@link KernelsProvider}). Everything {@link CpuBackend} computes is built on
+ * these; the plain {@link ScalarKernels} are the oracle the SIMD ones are tested against.
+ *
+ * <p>Both implementations accumulate dot products in the same order with fused multiply-adds, so
+ * {@link #gemm} agrees bit for bit; activations differ by at most an ulp or two (vectorised tanh).
+ */
+public interface Kernels {
+    String name();
+
+    /**
+     * {@code c[i·ldc + j] = Σ_{p<k} a[i·lda + p] · x[p·ldx + j]} for i < n, j < m (offsets added), summed in
+     * order p = 0, 1, … with fused multiply-adds, starting from 0.
+     */
+    void gemm(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc);
+
+    /**
+     * In place on the rows × cols block of c (row stride ldc): {@code c = act(c + bias)}, bias indexed by row
+     * ({@code perRow}) or by column. For TANH the result is {@code scale · tanh(·)}; other activations ignore scale.
+     */
+    void biasActivate(float[] c, int off, int rows, int cols, int ldc, float[] bias, int bOff, boolean perRow,
+                      Activation act, float scale);
+
+    /**
+     * {@code dz[i] = dy[i] · act'(·)} expressed through the activation's output y: ReLU 1[y > 0], tanh with scale s
+     * {@code s·(1 − (y/s)²)}, identity 1.
+     */
+    void activationGrad(float[] y, int yOff, float[] dy, int dyOff, float[] dz, int dzOff, int n, Activation act, float scale);
+
+    /** Adam with bias correction on {@code n} elements at {@code off} of each array; step t >= 1. */
+    void adam(float lr, float beta1, float beta2, float eps, int t, float[] p, float[] g, float[] m, float[] v, int off, int n);
+}

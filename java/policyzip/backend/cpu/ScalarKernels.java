@@ -1,0 +1,70 @@
+package policyzip.backend.cpu;
+
+import policyzip.policy.Activation;
+
+/** Plain-Java kernels: the reference the SIMD kernels are tested against, and the path when the Vector API is absent. */
+public final class ScalarKernels implements Kernels {
+    @Override public String name() { return "scalar"; }
+
+    @Override
+    public void gemm(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        for (int i = 0; i < n; i++) {
+            int ci = cOff + i * ldc;
+            for (int j = 0; j < m; j++) c[ci + j] = 0f;
+            for (int p = 0; p < k; p++) {
+                float av = a[aOff + i * lda + p];
+                int xp = xOff + p * ldx;
+                for (int j = 0; j < m; j++) c[ci + j] = Math.fma(av, x[xp + j], c[ci + j]);
+            }
+        }
+    }
+
+    @Override
+    public void biasActivate(float[] c, int off, int rows, int cols, int ldc, float[] bias, int bOff, boolean perRow,
+                             Activation act, float scale) {
+        for (int i = 0; i < rows; i++) {
+            int ci = off + i * ldc;
+            for (int j = 0; j < cols; j++) {
+                float z = c[ci + j] + bias[bOff + (perRow ? i : j)];
+                c[ci + j] = activate(z, act, scale);
+            }
+        }
+    }
+
+    static float activate(float z, Activation act, float scale) {
+        return switch (act) {
+            case RELU -> Math.max(z, 0f);
+            case TANH -> scale * FastTanh.tanh(z);
+            case IDENTITY -> z;
+        };
+    }
+
+    @Override
+    public void activationGrad(float[] y, int yOff, float[] dy, int dyOff, float[] dz, int dzOff, int n, Activation act, float scale) {
+        switch (act) {
+            case RELU -> { for (int i = 0; i < n; i++) dz[dzOff + i] = y[yOff + i] > 0f ? dy[dyOff + i] : 0f; }
+            case TANH -> {
+                float inv = 1f / scale;
+                for (int i = 0; i < n; i++) {
+                    float t = y[yOff + i] * inv;
+                    dz[dzOff + i] = dy[dyOff + i] * (scale * (1f - t * t));
+                }
+            }
+            case IDENTITY -> System.arraycopy(dy, dyOff, dz, dzOff, n);
+        }
+    }
+
+    @Override
+    public void adam(float lr, float beta1, float beta2, float eps, int t, float[] p, float[] g, float[] m, float[] v, int off, int n) {
+        float c1 = (float) (1.0 / (1.0 - Math.pow(beta1, t)));
+        float c2 = (float) (1.0 / (1.0 - Math.pow(beta2, t)));
+        for (int i = off; i < off + n; i++) {
+            float gi = g[i];
+            float mi = beta1 * m[i] + (1f - beta1) * gi;
+            float vi = beta2 * v[i] + (1f - beta2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            p[i] -= lr * (mi * c1) / ((float) Math.sqrt(vi * c2) + eps);
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package policyzip.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import policyzip.policy.Activation;
+
+/**
+ * Vector API kernels (jdk.incubator.vector). Loaded by name from {@link KernelsProvider} only when the module is
+ * present, so the default path never links these classes.
+ *
+ * <p>{@link #gemm} is register-blocked: a 4-row × 2-vector tile of c lives in 8 accumulators while p runs over k,
+ * each step loading two vectors of x and broadcasting four scalars of a (2 loads + 4 broadcasts per 8 FMAs).
+ * Column blocks are the outer loop so the x panel [k × 2V] stays in L1/L2 while all rows of a stream past it.
+ */
+final class SimdKernels implements Kernels {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    @Override public String name() { return "simd-" + S.vectorBitSize(); }
+
+    static String lanesDescription() { return L + " float lanes (" + S.vectorBitSize() + "-bit)"; }
+
+    @Override
+    public void gemm(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        int j = 0;
+        for (; j + 2 * L <= m; j += 2 * L) {
+            int i = 0;
+            for (; i + 4 <= n; i += 4) tile4x2(k, a, aOff + i * lda, lda, x, xOff + j, ldx, c, cOff + i * ldc + j, ldc);
+            for (; i < n; i++) tile1x2(k, a, aOff + i * lda, x, xOff + j, ldx, c, cOff + i * ldc + j);
+        }
+        for (; j < m; j += L) {
+            VectorMask<Float> mask = S.indexInRange(j, m);
+            int i = 0;
+            for (; i + 4 <= n; i += 4) tile4x1(k, a, aOff + i * lda, lda, x, xOff + j, ldx, c, cOff + i * ldc + j, ldc, mask);
+            for (; i < n; i++) tile1x1(k, a, aOff + i * lda, x, xOff + j, ldx, c, cOff + i * ldc + j, mask);
+        }
+    }
+
+    private static void tile4x2(int k, float[] a, int a0, int lda, float[] x, int x0, int ldx, float[] c, int c0, int ldc) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0, xp = x0; p < k; p++, xp += ldx) {
+            FloatVector v0 = FloatVector.fromArray(S, x, xp);
+            FloatVector v1 = FloatVector.fromArray(S, x, xp + L);
+            FloatVector b0 = FloatVector.broadcast(S, a[a0 + p]);
+            FloatVector b1 = FloatVector.broadcast(S, a[a1 + p]);
+            FloatVector b2 = FloatVector.broadcast(S, a[a2 + p]);
+            FloatVector b3 = FloatVector.broadcast(S, a[a3 + p]);
+            c00 = b0.fma(v0, c00); c01 = b0.fma(v1, c01);
+            c10 = b1.fma(v0, c10); c11 = b1.fma(v1, c11);
+            c20 = b2.fma(v0, c20); c21 = b2.fma(v1, c21);
+            c30 = b3.fma(v0, c30); c31 = b3.fma(v1, c31);
+        }
+        c00.intoArray(c, c0); c01.intoArray(c, c0 + L);
+        c10.intoArray(c, c0 + ldc); c11.intoArray(c, c0 + ldc + L);
+        c20.intoArray(c, c0 + 2 * ldc); c21.intoArray(c, c0 + 2 * ldc + L);
+        c30.intoArray(c, c0 + 3 * ldc); c31.intoArray(c, c0 + 3 * ldc + L);
+    }
+
+    private static void tile1x2(int k, float[] a, int a0, float[] x, int x0, int ldx, float[] c, int c0) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
+        for (int p = 0, xp = x0; p < k; p++, xp += ldx) {
+            FloatVector b0 = FloatVector.broadcast(S, a[a0 + p]);
+            c00 = b0.fma(FloatVector.fromArray(S, x, xp), c00);
+            c01 = b0.fma(FloatVector.fromArray(S, x, xp + L), c01);
+        }
+        c00.intoArray(c, c0);
+        c01.intoArray(c, c0 + L);
+    }
+
+    private static void tile4x1(int k, float[] a, int a0, int lda, float[] x, int x0, int ldx, float[] c, int c0, int ldc,
+                                VectorMask<Float> mask) {
+        FloatVector c0v = FloatVector.zero(S), c1v = FloatVector.zero(S), c2v = FloatVector.zero(S), c3v = FloatVector.zero(S);
+        int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int p = 0, xp = x0; p < k; p++, xp += ldx) {
+            FloatVector v = FloatVector.fromArray(S, x, xp, mask);
+            c0v = FloatVector.broadcast(S, a[a0 + p]).fma(v, c0v);
+            c1v = FloatVector.broadcast(S, a[a1 + p]).fma(v, c1v);
+            c2v = FloatVector.broadcast(S, a[a2 + p]).fma(v, c2v);
+            c3v = FloatVector.broadcast(S, a[a3 + p]).fma(v, c3v);
+        }
+        c0v.intoArray(c, c0, mask);
+        c1v.intoArray(c, c0 + ldc, mask);
+        c2v.intoArray(c, c0 + 2 * ldc, mask);
+        c3v.intoArray(c, c0 + 3 * ldc, mask);
+    }
+
+    private static void tile1x1(int k, float[] a, int a0, float[] x, int x0, int ldx, float[] c, int c0, VectorMask<Float> mask) {
+        FloatVector acc = FloatVector.zero(S);
+        for (int p = 0, xp = x0; p < k; p++, xp += ldx) {
+            acc = FloatVector.broadcast(S, a[a0 + p]).fma(FloatVector.fromArray(S, x, xp, mask), acc);
+        }
+        acc.intoArray(c, c0, mask);
+    }
+
+    @Override
+    public void biasActivate(float[] c, int off, int rows, int cols, int ldc, float[] bias, int bOff, boolean perRow,
+                             Activation act, float scale) {
+        for (int i = 0; i < rows; i++) {
+            int ci = off + i * ldc;
+            FloatVector rowBias = perRow ? FloatVector.broadcast(S, bias[bOff + i]) : null;
+            for (int j = 0; j < cols; j += L) {
+                VectorMask<Float> mask = S.indexInRange(j, cols);
+                FloatVector z = FloatVector.fromArray(S, c, ci + j, mask)
+                        .add(perRow ? rowBias : FloatVector.fromArray(S, bias, bOff + j, mask));
+                activate(z, act, scale).intoArray(c, ci + j, mask);
+            }
+        }
+    }
+
+    private static FloatVector activate(FloatVector z, Activation act, float scale) {
+        return switch (act) {
+            case RELU -> z.max(0f);
+            case TANH -> scale == 1f ? tanh(z) : tanh(z).mul(scale);
+            case IDENTITY -> z;
+        };
+    }
+
+    /** Lane-wise {@link FastTanh#tanh}, the same operations in the same order. */
+    static FloatVector tanh(FloatVector x) {
+        FloatVector xc = x.max(-FastTanh.CLAMP).min(FastTanh.CLAMP);
+        FloatVector x2 = xc.mul(xc);
+        FloatVector p = x2.fma(FastTanh.A13, FastTanh.A11);
+        p = p.fma(x2, FloatVector.broadcast(S, FastTanh.A9));
+        p = p.fma(x2, FloatVector.broadcast(S, FastTanh.A7));
+        p = p.fma(x2, FloatVector.broadcast(S, FastTanh.A5));
+        p = p.fma(x2, FloatVector.broadcast(S, FastTanh.A3));
+        p = p.fma(x2, FloatVector.broadcast(S, FastTanh.A1));
+        p = p.mul(xc);
+        FloatVector q = x2.fma(FastTanh.B6, FastTanh.B4);
+        q = q.fma(x2, FloatVector.broadcast(S, FastTanh.B2));
+        q = q.fma(x2, FloatVector.broadcast(S, FastTanh.B0));
+        FloatVector r = p.div(q);
+        FloatVector ax = x.abs();
+        FloatVector sign = FloatVector.broadcast(S, 1f).blend(FloatVector.broadcast(S, -1f), x.compare(VectorOperators.LT, 0f));
+        r = r.blend(sign, ax.compare(VectorOperators.GE, FastTanh.SATURATE));
+        return r.blend(x, ax.compare(VectorOperators.LT, FastTanh.SMALL));
+    }
+
+    @Override
+    public void activationGrad(float[] y, int yOff, float[] dy, int dyOff, float[] dz, int dzOff, int n, Activation act, float scale) {
+        float inv = 1f / scale;
+        for (int i = 0; i < n; i += L) {
+            VectorMask<Float> mask = S.indexInRange(i, n);
+            FloatVector g = FloatVector.fromArray(S, dy, dyOff + i, mask);
+            FloatVector yv = FloatVector.fromArray(S, y, yOff + i, mask);
+            FloatVector r = switch (act) {
+                case RELU -> FloatVector.zero(S).blend(g, yv.compare(VectorOperators.GT, 0f));
+                case TANH -> {
+                    FloatVector t = yv.mul(inv);
+                    yield g.mul(FloatVector.broadcast(S, 1f).sub(t.mul(t)).mul(scale));
+                }
+                case IDENTITY -> g;
+            };
+            r.intoArray(dz, dzOff + i, mask);
+        }
+    }
+
+    @Override
+    public void adam(float lr, float beta1, float beta2, float eps, int t, float[] p, float[] g, float[] m, float[] v, int off, int n) {
+        float c1 = (float) (1.0 / (1.0 - Math.pow(beta1, t)));
+        float c2 = (float) (1.0 / (1.0 - Math.pow(beta2, t)));
+        int i = off, end = off + n;
+        for (; i + L <= end; i += L) {
+            FloatVector gi = FloatVector.fromArray(S, g, i);
+            FloatVector mi = FloatVector.fromArray(S, m, i).mul(beta1).add(gi.mul(1f - beta1));
+            FloatVector vi = FloatVector.fromArray(S, v, i).mul(beta2).add(gi.mul(1f - beta2).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            FloatVector step = mi.mul(c1).mul(lr).div(vi.mul(c2).sqrt().add(eps));
+            FloatVector.fromArray(S, p, i).sub(step).intoArray(p, i);
+        }
+        if (i < end) new ScalarKernels().adam(lr, beta1, beta2, eps, t, p, g, m, v, i, end - i);
+    }
+}

@@ -1,0 +1,75 @@
+package policyzip.backend;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import policyzip.backend.cpu.Kernels;
+import policyzip.backend.cpu.KernelsProvider;
+import policyzip.policy.Activation;
+
+/** The Vector API kernels against the plain ones, at awkward sizes (the Lucene TestVectorUtilSupport pattern). */
+class SimdScalarTest {
+    private final Kernels simd = KernelsProvider.get();
+    private final Kernels scalar = KernelsProvider.scalar();
+
+    @Test
+    void testJvmRunsTheVectorKernels() {
+        // Surefire passes --add-modules jdk.incubator.vector: the SIMD path must be the one under test here.
+        assertTrue(simd.name().startsWith("simd"), "expected SIMD kernels, got " + KernelsProvider.reason());
+    }
+
+    @Test
+    void gemmIsBitIdentical() {
+        SplittableRandom rng = new SplittableRandom(3);
+        int[] sizes = {1, 2, 3, 4, 5, 7, 13, 16, 17, 31, 32, 33, 64, 257};
+        for (int n : sizes) {
+            for (int k : new int[] {1, 3, 17, 64}) {
+                for (int m : sizes) {
+                    int lda = k + 2, ldx = m + 1, ldc = m + 3;
+                    float[] a = Ref.randomFloats(rng, n * lda + 1, 1), x = Ref.randomFloats(rng, k * ldx + 5, 1);
+                    float[] c1 = Ref.poisoned(n * ldc + 2), c2 = Ref.poisoned(n * ldc + 2);
+                    simd.gemm(n, k, m, a, 1, lda, x, 5 - 4, ldx, c1, 2, ldc);
+                    scalar.gemm(n, k, m, a, 1, lda, x, 5 - 4, ldx, c2, 2, ldc);
+                    assertArrayEquals(c2, c1, "gemm n=" + n + " k=" + k + " m=" + m);
+                }
+            }
+        }
+    }
+
+    @Test
+    void epiloguesAgree() {
+        SplittableRandom rng = new SplittableRandom(4);
+        for (int n : new int[] {1, 7, 16, 33, 1000}) {
+            for (Activation act : Activation.values()) {
+                for (boolean perRow : new boolean[] {true, false}) {
+                    float[] c = Ref.randomFloats(rng, 3 * n, 3), bias = Ref.randomFloats(rng, Math.max(3, n), 1);
+                    float[] c1 = c.clone(), c2 = c.clone();
+                    simd.biasActivate(c1, 0, 3, n, n, bias, 0, perRow, act, 2f);
+                    scalar.biasActivate(c2, 0, 3, n, n, bias, 0, perRow, act, 2f);
+                    Ref.assertClose("biasActivate " + act + " n=" + n, c2, c1, 1e-7, 1e-6);
+                    float[] dy = Ref.randomFloats(rng, 3 * n, 1), g1 = Ref.poisoned(3 * n), g2 = Ref.poisoned(3 * n);
+                    simd.activationGrad(c1, 0, dy, 0, g1, 0, 3 * n, act, 2f);
+                    scalar.activationGrad(c1, 0, dy, 0, g2, 0, 3 * n, act, 2f);
+                    Ref.assertClose("activationGrad " + act + " n=" + n, g2, g1, 1e-7, 1e-6);
+                }
+            }
+        }
+    }
+
+    @Test
+    void adamAgrees() {
+        SplittableRandom rng = new SplittableRandom(5);
+        int n = 1037;
+        float[] p = Ref.randomFloats(rng, n, 1), g = Ref.randomFloats(rng, n, 1);
+        float[] p1 = p.clone(), p2 = p.clone(), m1 = new float[n], m2 = new float[n], v1 = new float[n], v2 = new float[n];
+        for (int t = 1; t <= 3; t++) {
+            simd.adam(1e-3f, 0.9f, 0.999f, 1e-8f, t, p1, g, m1, v1, 0, n);
+            scalar.adam(1e-3f, 0.9f, 0.999f, 1e-8f, t, p2, g, m2, v2, 0, n);
+        }
+        Ref.assertClose("adam", p2, p1, 1e-7, 1e-6);
+        assertEquals(m2[n - 1], m1[n - 1]);
+    }
+}
