@@ -1,0 +1,157 @@
+package policyzip.env;
+
+import java.util.Arrays;
+
+/**
+ * N instances of one environment stepped together, state kept as structure of arrays (DESIGN.md, Environments).
+ *
+ * <p>Semantics follow Gymnasium 1.3.0's vector envs: {@code terminated} (the MDP reached a terminal state) and
+ * {@code truncated} (the time limit of {@link EnvSpec#maxEpisodeSteps()}) are kept apart; the time limit counts
+ * steps since the instance's reset, as {@code TimeLimit} does; the {@link AutoresetMode} is explicit. Instance
+ * i reset with seed s draws its initial state exactly as {@code env.reset(seed=s)} does (numpy's PCG64), and a
+ * later autoreset continues that instance's stream; {@link #reset(long)} seeds instance i with s + i, as
+ * Gymnasium's {@code vector_env.reset(seed=s)} does.
+ *
+ * <p>Buffers are owned by the env and overwritten by each call: {@link #obs()} [N, O], {@link #rewards()} [N],
+ * {@link #terminated()} [N], {@link #truncated()} [N], {@link #finalObs()} [N, O]. Not thread-safe.
+ */
+public abstract class VecEnv implements AutoCloseable {
+    protected final EnvSpec spec;
+    protected final String task;
+    protected final int n;
+    protected final AutoresetMode mode;
+    protected final double[] obs, rewards, finalObs;
+    protected final boolean[] terminated, truncated;
+    /** Instances the subclass must not advance this step (finished, or awaiting a NEXT_STEP reset). */
+    protected final boolean[] skip;
+    private final int[] elapsed;
+    private final boolean[] seeded;
+    private final NumpyRandom[] rngs;
+
+    protected VecEnv(EnvSpec spec, String task, int n, AutoresetMode mode) {
+        if (n < 1) throw new IllegalArgumentException("number of env instances must be >= 1, got " + n);
+        this.spec = spec;
+        this.task = spec.checkTask(task);
+        this.n = n;
+        this.mode = mode;
+        obs = new double[n * spec.obsDim()];
+        finalObs = new double[n * spec.obsDim()];
+        rewards = new double[n];
+        terminated = new boolean[n];
+        truncated = new boolean[n];
+        skip = new boolean[n];
+        elapsed = new int[n];
+        seeded = new boolean[n];
+        rngs = new NumpyRandom[n];
+    }
+
+    public EnvSpec spec() { return spec; }
+    public String task() { return task; }
+    public int size() { return n; }
+    public AutoresetMode autoresetMode() { return mode; }
+
+    /** Resets every instance, instance i with seed {@code seed + i}. */
+    public final void reset(long seed) {
+        for (int i = 0; i < n; i++) reset(i, seed + i);
+    }
+
+    /** Resets instance i with a fresh generator for {@code seed} (as {@code env.reset(seed=seed)}). */
+    public final void reset(int i, long seed) {
+        rngs[i] = new NumpyRandom(seed);
+        seeded[i] = true;
+        resetOne(i);
+    }
+
+    private void resetOne(int i) {
+        resetInstance(i, rngs[i]);
+        elapsed[i] = 0;
+        skip[i] = false;
+        terminated[i] = false;
+        truncated[i] = false;
+        rewards[i] = 0;
+    }
+
+    /**
+     * Steps every instance with actions [N, A] (float32, as Gymnasium's Box). Afterwards {@link #rewards()},
+     * {@link #terminated()}, {@link #truncated()} and {@link #obs()} describe this step, per the autoreset mode.
+     */
+    public final void step(float[] actions) {
+        int a = spec.actDim();
+        if (actions.length != n * a) {
+            throw new IllegalArgumentException("actions has " + actions.length + " floats; expected [N=" + n + ", A=" + a + "] = " + n * a);
+        }
+        for (int i = 0; i < n; i++) {
+            if (!seeded[i]) throw new IllegalStateException("instance " + i + " was never reset: call reset(seed) before step");
+        }
+        boolean[] pendingReset = null;
+        if (mode == AutoresetMode.NEXT_STEP) {
+            for (int i = 0; i < n; i++) {
+                if (terminated[i] || truncated[i]) {
+                    if (pendingReset == null) pendingReset = new boolean[n];
+                    pendingReset[i] = true;
+                    skip[i] = true;
+                }
+            }
+        }
+        stepInstances(actions);
+        int limit = spec.maxEpisodeSteps();
+        int o = spec.obsDim();
+        for (int i = 0; i < n; i++) {
+            if (pendingReset != null && pendingReset[i]) {
+                resetOne(i);
+                continue;
+            }
+            if (skip[i]) { // DISABLED and already finished
+                rewards[i] = 0;
+                continue;
+            }
+            elapsed[i]++;
+            truncated[i] = elapsed[i] >= limit;
+            if (terminated[i] || truncated[i]) {
+                if (mode == AutoresetMode.SAME_STEP) {
+                    System.arraycopy(obs, i * o, finalObs, i * o, o);
+                    boolean term = terminated[i], trunc = truncated[i];
+                    double r = rewards[i];
+                    resetOne(i);
+                    terminated[i] = term;
+                    truncated[i] = trunc;
+                    rewards[i] = r;
+                } else if (mode == AutoresetMode.DISABLED) {
+                    skip[i] = true;
+                }
+            }
+        }
+    }
+
+    /** Draws instance i's initial state from {@code rng} (Gymnasium's reset draws, in order) and writes its obs row. */
+    protected abstract void resetInstance(int i, NumpyRandom rng);
+
+    /**
+     * Advances every instance with {@code !skip[i]} by one step under the task: sets its state, obs row,
+     * {@code rewards[i]} and {@code terminated[i]}. Truncation and resets are the base class's.
+     */
+    protected abstract void stepInstances(float[] actions);
+
+    /** Current observations [N, O]. */
+    public double[] obs() { return obs; }
+    public double[] rewards() { return rewards; }
+    public boolean[] terminated() { return terminated; }
+    public boolean[] truncated() { return truncated; }
+    /** SAME_STEP mode: the last observation of episodes that ended this step [N, O]. */
+    public double[] finalObs() { return finalObs; }
+    /** Steps since instance i's last reset. */
+    public int elapsed(int i) { return elapsed[i]; }
+    /** DISABLED mode: whether instance i has finished and is frozen. */
+    public boolean done(int i) { return skip[i]; }
+
+    /** Copies observations into float32 [N, O] (what policies read). */
+    public void obsAsFloat(float[] dst) {
+        for (int i = 0; i < obs.length; i++) dst[i] = (float) obs[i];
+    }
+
+    @Override public void close() {}
+
+    @Override public String toString() {
+        return spec.id() + "[" + task + "] ×" + n + " (" + mode + ")" + (Arrays.equals(seeded, new boolean[n]) ? ", not reset" : "");
+    }
+}
