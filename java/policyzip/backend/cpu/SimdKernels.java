@@ -101,24 +101,53 @@ final class SimdKernels implements Kernels {
     @Override
     public void biasActivate(float[] c, int off, int rows, int cols, int ldc, float[] bias, int bOff, boolean perRow,
                              Activation act, float scale) {
+        // One loop per activation: a switch inside the loop keeps C2 from inlining the vector ops, which then box.
         for (int i = 0; i < rows; i++) {
             int ci = off + i * ldc;
-            FloatVector rowBias = perRow ? FloatVector.broadcast(S, bias[bOff + i]) : null;
-            for (int j = 0; j < cols; j += L) {
-                VectorMask<Float> mask = S.indexInRange(j, cols);
-                FloatVector z = FloatVector.fromArray(S, c, ci + j, mask)
-                        .add(perRow ? rowBias : FloatVector.fromArray(S, bias, bOff + j, mask));
-                activate(z, act, scale).intoArray(c, ci + j, mask);
+            switch (act) {
+                case RELU -> reluRow(c, ci, cols, bias, bOff, perRow ? i : -1);
+                case TANH -> tanhRow(c, ci, cols, bias, bOff, perRow ? i : -1, scale);
+                case IDENTITY -> identityRow(c, ci, cols, bias, bOff, perRow ? i : -1);
             }
         }
     }
 
-    private static FloatVector activate(FloatVector z, Activation act, float scale) {
-        return switch (act) {
-            case RELU -> z.max(0f);
-            case TANH -> scale == 1f ? tanh(z) : tanh(z).mul(scale);
-            case IDENTITY -> z;
-        };
+    /** {@code bias[bOff + row]} for every column when row >= 0, else {@code bias[bOff + j]}. */
+    private static FloatVector bias(float[] bias, int bOff, int row, int j, VectorMask<Float> mask) {
+        if (row >= 0) return FloatVector.broadcast(S, bias[bOff + row]);
+        return mask == null ? FloatVector.fromArray(S, bias, bOff + j) : FloatVector.fromArray(S, bias, bOff + j, mask);
+    }
+
+    private static void reluRow(float[] c, int ci, int cols, float[] b, int bOff, int row) {
+        int j = 0;
+        for (; j + L <= cols; j += L) {
+            FloatVector z = FloatVector.fromArray(S, c, ci + j).add(bias(b, bOff, row, j, null));
+            z.max(0f).intoArray(c, ci + j);
+        }
+        if (j < cols) {
+            VectorMask<Float> m = S.indexInRange(j, cols);
+            FloatVector.fromArray(S, c, ci + j, m).add(bias(b, bOff, row, j, m)).max(0f).intoArray(c, ci + j, m);
+        }
+    }
+
+    private static void identityRow(float[] c, int ci, int cols, float[] b, int bOff, int row) {
+        for (int j = 0; j < cols; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, cols);
+            FloatVector.fromArray(S, c, ci + j, m).add(bias(b, bOff, row, j, m)).intoArray(c, ci + j, m);
+        }
+    }
+
+    private static void tanhRow(float[] c, int ci, int cols, float[] b, int bOff, int row, float scale) {
+        int j = 0;
+        for (; j + L <= cols; j += L) {
+            FloatVector t = tanh(FloatVector.fromArray(S, c, ci + j).add(bias(b, bOff, row, j, null)));
+            (scale == 1f ? t : t.mul(scale)).intoArray(c, ci + j);
+        }
+        if (j < cols) {
+            VectorMask<Float> m = S.indexInRange(j, cols);
+            FloatVector t = tanh(FloatVector.fromArray(S, c, ci + j, m).add(bias(b, bOff, row, j, m)));
+            (scale == 1f ? t : t.mul(scale)).intoArray(c, ci + j, m);
+        }
     }
 
     /** Lane-wise {@link FastTanh#tanh}, the same operations in the same order. */
@@ -144,20 +173,25 @@ final class SimdKernels implements Kernels {
 
     @Override
     public void activationGrad(float[] y, int yOff, float[] dy, int dyOff, float[] dz, int dzOff, int n, Activation act, float scale) {
-        float inv = 1f / scale;
-        for (int i = 0; i < n; i += L) {
-            VectorMask<Float> mask = S.indexInRange(i, n);
-            FloatVector g = FloatVector.fromArray(S, dy, dyOff + i, mask);
-            FloatVector yv = FloatVector.fromArray(S, y, yOff + i, mask);
-            FloatVector r = switch (act) {
-                case RELU -> FloatVector.zero(S).blend(g, yv.compare(VectorOperators.GT, 0f));
-                case TANH -> {
-                    FloatVector t = yv.mul(inv);
-                    yield g.mul(FloatVector.broadcast(S, 1f).sub(t.mul(t)).mul(scale));
+        switch (act) {
+            case RELU -> {
+                for (int i = 0; i < n; i += L) {
+                    VectorMask<Float> mask = S.indexInRange(i, n);
+                    FloatVector g = FloatVector.fromArray(S, dy, dyOff + i, mask);
+                    FloatVector yv = FloatVector.fromArray(S, y, yOff + i, mask);
+                    FloatVector.zero(S).blend(g, yv.compare(VectorOperators.GT, 0f)).intoArray(dz, dzOff + i, mask);
                 }
-                case IDENTITY -> g;
-            };
-            r.intoArray(dz, dzOff + i, mask);
+            }
+            case TANH -> {
+                float inv = 1f / scale;
+                for (int i = 0; i < n; i += L) {
+                    VectorMask<Float> mask = S.indexInRange(i, n);
+                    FloatVector g = FloatVector.fromArray(S, dy, dyOff + i, mask);
+                    FloatVector t = FloatVector.fromArray(S, y, yOff + i, mask).mul(inv);
+                    g.mul(FloatVector.broadcast(S, 1f).sub(t.mul(t)).mul(scale)).intoArray(dz, dzOff + i, mask);
+                }
+            }
+            case IDENTITY -> System.arraycopy(dy, dyOff, dz, dzOff, n);
         }
     }
 
