@@ -368,7 +368,7 @@ public final class CpuBackend implements Backend {
     }
 
     private static float[] transpose(float[] src, int off, int rows, int cols, float[] dst) {
-        float[] d = dst != null ? dst : new float[rows * cols];
+        float[] d = dst != null ? dst : new float[rows * cols + Scratch.SLACK];
         transposeInto(src, off, rows, cols, d);
         return d;
     }
@@ -377,11 +377,13 @@ public final class CpuBackend implements Backend {
 
     /** Per-thread growable work arrays, indexed by slot. */
     private static final class Scratch {
+        private static final int SLACK = 64;
         private final float[][] slots = new float[8][];
 
         float[] get(int slot, int n) {
             float[] a = slots[slot];
-            if (a == null || a.length < n) slots[slot] = a = new float[Math.max(n, 16)];
+            // Slack past n: a masked vector tail that would cross the end of an array leaves the intrinsic path (slow).
+            if (a == null || a.length < n + SLACK) slots[slot] = a = new float[n + SLACK];
             return a;
         }
     }

@@ -102,6 +102,7 @@ final class SimdKernels implements Kernels {
     public void biasActivate(float[] c, int off, int rows, int cols, int ldc, float[] bias, int bOff, boolean perRow,
                              Activation act, float scale) {
         // One loop per activation: a switch inside the loop keeps C2 from inlining the vector ops, which then box.
+        // Row tails are scalar (the same operations): masked vectors near an array's end leave the intrinsics.
         for (int i = 0; i < rows; i++) {
             int ci = off + i * ldc;
             switch (act) {
@@ -112,42 +113,36 @@ final class SimdKernels implements Kernels {
         }
     }
 
-    /** {@code bias[bOff + row]} for every column when row >= 0, else {@code bias[bOff + j]}. */
-    private static FloatVector bias(float[] bias, int bOff, int row, int j, VectorMask<Float> mask) {
-        if (row >= 0) return FloatVector.broadcast(S, bias[bOff + row]);
-        return mask == null ? FloatVector.fromArray(S, bias, bOff + j) : FloatVector.fromArray(S, bias, bOff + j, mask);
+    /** {@code bias[bOff + row]} for every column when row >= 0, else {@code bias[bOff + j ..]}. */
+    private static FloatVector bias(float[] bias, int bOff, int row, int j) {
+        return row >= 0 ? FloatVector.broadcast(S, bias[bOff + row]) : FloatVector.fromArray(S, bias, bOff + j);
     }
 
     private static void reluRow(float[] c, int ci, int cols, float[] b, int bOff, int row) {
         int j = 0;
         for (; j + L <= cols; j += L) {
-            FloatVector z = FloatVector.fromArray(S, c, ci + j).add(bias(b, bOff, row, j, null));
+            FloatVector z = FloatVector.fromArray(S, c, ci + j).add(bias(b, bOff, row, j));
             z.max(0f).intoArray(c, ci + j);
         }
-        if (j < cols) {
-            VectorMask<Float> m = S.indexInRange(j, cols);
-            FloatVector.fromArray(S, c, ci + j, m).add(bias(b, bOff, row, j, m)).max(0f).intoArray(c, ci + j, m);
-        }
+        for (; j < cols; j++) c[ci + j] = Math.max(c[ci + j] + b[bOff + (row >= 0 ? row : j)], 0f);
     }
 
     private static void identityRow(float[] c, int ci, int cols, float[] b, int bOff, int row) {
-        for (int j = 0; j < cols; j += L) {
-            VectorMask<Float> m = S.indexInRange(j, cols);
-            FloatVector.fromArray(S, c, ci + j, m).add(bias(b, bOff, row, j, m)).intoArray(c, ci + j, m);
+        int j = 0;
+        for (; j + L <= cols; j += L) {
+            FloatVector.fromArray(S, c, ci + j).add(bias(b, bOff, row, j)).intoArray(c, ci + j);
         }
+        for (; j < cols; j++) c[ci + j] += b[bOff + (row >= 0 ? row : j)];
     }
 
     private static void tanhRow(float[] c, int ci, int cols, float[] b, int bOff, int row, float scale) {
         int j = 0;
         for (; j + L <= cols; j += L) {
-            FloatVector t = tanh(FloatVector.fromArray(S, c, ci + j).add(bias(b, bOff, row, j, null)));
+            FloatVector t = tanh(FloatVector.fromArray(S, c, ci + j).add(bias(b, bOff, row, j)));
             (scale == 1f ? t : t.mul(scale)).intoArray(c, ci + j);
         }
-        if (j < cols) {
-            VectorMask<Float> m = S.indexInRange(j, cols);
-            FloatVector t = tanh(FloatVector.fromArray(S, c, ci + j, m).add(bias(b, bOff, row, j, m)));
-            (scale == 1f ? t : t.mul(scale)).intoArray(c, ci + j, m);
-        }
+        // Scalar tail (same operations as the lanes): a second inlined copy of tanh overflows C2's inline budget.
+        for (; j < cols; j++) c[ci + j] = scale * FastTanh.tanh(c[ci + j] + b[bOff + (row >= 0 ? row : j)]);
     }
 
     /** Lane-wise {@link FastTanh#tanh}, the same operations in the same order. */
