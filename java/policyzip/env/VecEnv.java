@@ -14,6 +14,9 @@ import java.util.Arrays;
  *
  * <p>Buffers are owned by the env and overwritten by each call: {@link #obs()} [N, O], {@link #rewards()} [N],
  * {@link #terminated()} [N], {@link #truncated()} [N], {@link #finalObs()} [N, O]. Not thread-safe.
+ *
+ * <p>{@link #step} allocates nothing; besides the subclass's pass over the instances it makes one bookkeeping pass
+ * (time limit, autoreset), and in NEXT_STEP mode one more to mark last step's finished instances in {@link #skip}.
  */
 public abstract class VecEnv implements AutoCloseable {
     protected final EnvSpec spec;
@@ -22,11 +25,16 @@ public abstract class VecEnv implements AutoCloseable {
     protected final AutoresetMode mode;
     protected final double[] obs, rewards, finalObs;
     protected final boolean[] terminated, truncated;
-    /** Instances the subclass must not advance this step (finished, or awaiting a NEXT_STEP reset). */
+    /**
+     * Instances the subclass must not advance this step: in DISABLED mode the finished (frozen) ones, in NEXT_STEP
+     * mode the ones that ended last step and are reset by this one. Never set in SAME_STEP mode.
+     */
     protected final boolean[] skip;
     private final int[] elapsed;
     private final boolean[] seeded;
     private final NumpyRandom[] rngs;
+    /** Instances never reset; {@link #step} refuses to run while this is positive. */
+    private int unseeded;
 
     protected VecEnv(EnvSpec spec, String task, int n, AutoresetMode mode) {
         if (n < 1) throw new IllegalArgumentException("number of env instances must be >= 1, got " + n);
@@ -43,6 +51,7 @@ public abstract class VecEnv implements AutoCloseable {
         elapsed = new int[n];
         seeded = new boolean[n];
         rngs = new NumpyRandom[n];
+        unseeded = n;
     }
 
     public EnvSpec spec() { return spec; }
@@ -57,8 +66,12 @@ public abstract class VecEnv implements AutoCloseable {
 
     /** Resets instance i with a fresh generator for {@code seed} (as {@code env.reset(seed=seed)}). */
     public final void reset(int i, long seed) {
+        if (i < 0 || i >= n) throw new IndexOutOfBoundsException("instance " + i + " does not exist: this env has N=" + n + " instances (0.." + (n - 1) + ")");
         rngs[i] = new NumpyRandom(seed);
-        seeded[i] = true;
+        if (!seeded[i]) {
+            seeded[i] = true;
+            unseeded--;
+        }
         resetOne(i);
     }
 
@@ -80,37 +93,31 @@ public abstract class VecEnv implements AutoCloseable {
         if (actions.length != n * a) {
             throw new IllegalArgumentException("actions has " + actions.length + " floats; expected [N=" + n + ", A=" + a + "] = " + n * a);
         }
-        for (int i = 0; i < n; i++) {
-            if (!seeded[i]) throw new IllegalStateException("instance " + i + " was never reset: call reset(seed) before step");
+        if (unseeded > 0) {
+            int i = 0;
+            while (seeded[i]) i++;
+            throw new IllegalStateException("instance " + i + " was never reset (" + unseeded + " of " + n + " are not): call reset(seed) before step");
         }
-        boolean[] pendingReset = null;
         if (mode == AutoresetMode.NEXT_STEP) {
-            for (int i = 0; i < n; i++) {
-                if (terminated[i] || truncated[i]) {
-                    if (pendingReset == null) pendingReset = new boolean[n];
-                    pendingReset[i] = true;
-                    skip[i] = true;
-                }
-            }
+            // The instances that ended last step sit this one out and are reset below (no allocation: skip marks them).
+            for (int i = 0; i < n; i++) skip[i] = terminated[i] | truncated[i];
         }
         stepInstances(actions);
         int limit = spec.maxEpisodeSteps();
         int o = spec.obsDim();
         for (int i = 0; i < n; i++) {
-            if (pendingReset != null && pendingReset[i]) {
-                resetOne(i);
+            if (skip[i]) {
+                if (mode == AutoresetMode.NEXT_STEP) resetOne(i);
+                else rewards[i] = 0; // DISABLED and already finished
                 continue;
             }
-            if (skip[i]) { // DISABLED and already finished
-                rewards[i] = 0;
-                continue;
-            }
-            elapsed[i]++;
-            truncated[i] = elapsed[i] >= limit;
-            if (terminated[i] || truncated[i]) {
+            int e = ++elapsed[i];
+            boolean trunc = e >= limit;
+            truncated[i] = trunc;
+            if (trunc | terminated[i]) {
                 if (mode == AutoresetMode.SAME_STEP) {
                     System.arraycopy(obs, i * o, finalObs, i * o, o);
-                    boolean term = terminated[i], trunc = truncated[i];
+                    boolean term = terminated[i];
                     double r = rewards[i];
                     resetOne(i);
                     terminated[i] = term;
