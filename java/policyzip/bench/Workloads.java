@@ -1,0 +1,159 @@
+package policyzip.bench;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import policyzip.backend.Backend;
+import policyzip.backend.Buffer;
+import policyzip.backend.StateLayout;
+import policyzip.backend.cpu.CpuBackend;
+import policyzip.backend.cpu.KernelsProvider;
+import policyzip.env.AutoresetMode;
+import policyzip.env.EnvSpec;
+import policyzip.env.Envs;
+import policyzip.env.VecEnv;
+import policyzip.policy.Activation;
+import policyzip.policy.MlpSpec;
+import policyzip.policy.PolicyInit;
+
+/**
+ * The named benchmark workloads (issue 2), shared by {@code policyzip bench} and the JMH suites:
+ * <ul>
+ *   <li>{@code fwd-small}, {@code fwd-medium}, {@code fwd-large}: batched forward of B different MountainCar
+ *   policies on M = 256 shared states, 2-8-1 with B = 4096, 2-32-32-1 with B = 1024 and 2-400-300-1 with B = 64.
+ *   (fwd-small is 2-8-1 as issue 2 defines it; the {@code small} preset of SPEC.md is 2-4-1.)</li>
+ *   <li>{@code env-mountaincar}, {@code env-pendulum}: N = 4096 instances stepped 100 times with fixed random actions,
+ *   on the calling thread (env stepping is single-threaded per VecEnv).</li>
+ * </ul>
+ */
+public final class Workloads {
+    private Workloads() {}
+
+    public static final int FWD_STATES = 256;
+
+    public static List<String> names() {
+        return List.of("fwd-small", "fwd-medium", "fwd-large", "env-mountaincar", "env-pendulum");
+    }
+
+    /** A ready workload on {@code backend} (the env workloads ignore it). */
+    public static Workload create(String name, Backend backend) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "fwd-small" -> new Forward("fwd-small", new int[] {8}, 4096, backend);
+            case "fwd-medium" -> new Forward("fwd-medium", MlpSpec.MEDIUM, 1024, backend);
+            case "fwd-large" -> new Forward("fwd-large", MlpSpec.LARGE, 64, backend);
+            case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
+            case "env-pendulum" -> new EnvSteps("env-pendulum", "pendulum", 4096, 100);
+            default -> throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()));
+        };
+    }
+
+    /** B MountainCar policies on M shared states uniform in the observation box. */
+    static final class Forward implements Workload {
+        private final String name;
+        private final MlpSpec mlp;
+        private final int batch;
+        private final Backend be;
+        private final float[] theta, states;
+        private final Buffer thetaBuf, statesBuf, actionsBuf;
+
+        Forward(String name, int[] hidden, int batch, Backend be) {
+            this.name = name;
+            this.mlp = new MlpSpec(2, hidden, 1, Activation.RELU, 1f);
+            this.batch = batch;
+            this.be = be;
+            long[] seeds = new long[batch];
+            for (int i = 0; i < batch; i++) seeds[i] = 1000 + i;
+            theta = PolicyInit.initialize(mlp, seeds);
+            EnvSpec env = Envs.spec("mountaincar");
+            states = new float[FWD_STATES * 2];
+            SplittableRandom rng = new SplittableRandom(7);
+            for (int j = 0; j < FWD_STATES; j++) {
+                for (int q = 0; q < 2; q++) {
+                    states[j * 2 + q] = (float) (env.probeLow()[q] + rng.nextDouble() * (env.probeHigh()[q] - env.probeLow()[q]));
+                }
+            }
+            thetaBuf = be.upload(theta);
+            statesBuf = be.upload(states);
+            actionsBuf = be.allocate(batch * FWD_STATES);
+        }
+
+        @Override public String name() { return name; }
+        @Override public String description() {
+            return "B=" + batch + " policies " + mlp.describe() + " × M=" + FWD_STATES + " shared states on " + be.name();
+        }
+        @Override public String unit() { return "evals/s"; }
+        @Override public double itemsPerOp() { return (double) batch * FWD_STATES; }
+        @Override public double flopsPerOp() { return 2.0 * mlp.macsPerState() * batch * FWD_STATES; }
+
+        @Override public void run() {
+            be.mlpForward(mlp, thetaBuf, batch, statesBuf, StateLayout.SHARED, FWD_STATES, actionsBuf, null);
+            be.synchronize();
+        }
+
+        @Override public void verify() {
+            run();
+            float[] got = new float[batch * FWD_STATES];
+            be.read(actionsBuf, got, 0);
+            int check = Math.min(batch, 16);
+            try (CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
+                float[] want = new float[check * FWD_STATES];
+                Buffer a = ref.allocate(want.length);
+                ref.mlpForward(mlp, ref.upload(theta, 0, check * mlp.paramCount()), check, ref.upload(states), StateLayout.SHARED,
+                        FWD_STATES, a, null);
+                ref.read(a, want, 0);
+                for (int i = 0; i < want.length; i++) {
+                    if (!(Math.abs(got[i] - want[i]) <= 1e-5f + 1e-5f * Math.abs(want[i]))) {
+                        throw new IllegalStateException(name + ": action " + i + " is " + got[i] + ", the scalar reference gives " + want[i]);
+                    }
+                }
+            }
+        }
+
+        @Override public void close() {
+            thetaBuf.close();
+            statesBuf.close();
+            actionsBuf.close();
+        }
+    }
+
+    /** N env instances stepped T times per op with pre-drawn random actions; autoreset keeps them running. */
+    static final class EnvSteps implements Workload {
+        private final String name;
+        private final VecEnv env;
+        private final float[][] actions;
+        private final int n, steps;
+
+        EnvSteps(String name, String envName, int n, int steps) {
+            this.name = name;
+            this.n = n;
+            this.steps = steps;
+            this.env = Envs.make(envName, Envs.spec(envName).defaultTask(), n, AutoresetMode.NEXT_STEP);
+            env.reset(0);
+            EnvSpec spec = env.spec();
+            SplittableRandom rng = new SplittableRandom(3);
+            actions = new float[steps][n * spec.actDim()];
+            for (float[] a : actions) {
+                for (int i = 0; i < a.length; i++) a[i] = (float) (spec.actionLow() + rng.nextDouble() * (spec.actionHigh() - spec.actionLow()));
+            }
+        }
+
+        @Override public String name() { return name; }
+        @Override public String description() { return "N=" + n + " × " + steps + " steps of " + env.spec().id() + ", one thread"; }
+        @Override public String unit() { return "env-steps/s"; }
+        @Override public double itemsPerOp() { return (double) n * steps; }
+        @Override public double flopsPerOp() { return 0; }
+
+        @Override public void run() {
+            for (float[] a : actions) env.step(a);
+        }
+
+        @Override public void verify() {
+            run();
+            for (double v : env.obs()) {
+                if (!Double.isFinite(v)) throw new IllegalStateException(name + ": non-finite observation after stepping");
+            }
+        }
+
+        @Override public void close() { env.close(); }
+    }
+}

@@ -1,0 +1,81 @@
+package policyzip.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import policyzip.backend.Backend;
+import policyzip.backend.cpu.KernelsProvider;
+import policyzip.bench.BenchRunner;
+import policyzip.bench.Workload;
+import policyzip.bench.Workloads;
+
+/** {@code policyzip bench}: the named workloads the JMH suites also run, timed with medians. */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Time named workloads (median of repetitions, standard units) and optionally write JSON.",
+                "Workloads: fwd-small, fwd-medium, fwd-large, env-mountaincar, env-pendulum.",
+                "For one-core figures run under `taskset -c 0` with --threads 1."})
+final class BenchCommand implements Runnable {
+    @Option(names = {"-w", "--workload"}, split = ",", paramLabel = "NAME", description = "workloads to run (default: all)")
+    List<String> workloads;
+
+    @Option(names = "--reps", defaultValue = "5", description = "timed repetitions (default: ${DEFAULT-VALUE})")
+    int reps;
+
+    @Option(names = "--seconds", defaultValue = "1.0", description = "seconds per repetition (default: ${DEFAULT-VALUE})")
+    double seconds;
+
+    @Option(names = "--warmup", defaultValue = "2.0", description = "warm-up seconds per workload (default: ${DEFAULT-VALUE})")
+    double warmup;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the results as JSON")
+    Path json;
+
+    @Mixin BackendOptions backendOptions;
+    @Spec CommandSpec spec;
+
+    @Override public void run() {
+        PrintWriter out = spec.commandLine().getOut();
+        List<String> names = workloads == null || workloads.isEmpty() ? Workloads.names() : workloads;
+        for (String n : names) {
+            if (!Workloads.names().contains(n)) {
+                throw new IllegalArgumentException("unknown workload '" + n + "'; known: " + String.join(", ", Workloads.names()));
+            }
+        }
+        List<BenchRunner.Result> results = new ArrayList<>();
+        String backendName;
+        try (Backend be = backendOptions.create()) {
+            backendName = be.describe();
+            out.println("backend " + backendName + "; " + reps + " × " + seconds + " s per workload after " + warmup + " s warm-up");
+            out.printf("%-16s %12s %12s %12s %14s %9s  %s%n", "workload", "median", "min", "max", "unit", "GFLOP/s", "what");
+            for (String n : names) {
+                try (Workload w = Workloads.create(n, be)) {
+                    BenchRunner.Result r = BenchRunner.measure(w, warmup, reps, seconds);
+                    results.add(r);
+                    out.printf("%-16s %12.4g %12.4g %12.4g %14s %9s  %s%n", r.name(), r.median(), r.min(), r.max(), r.unit(),
+                            r.gflops() > 0 ? Output.num(r.gflops()) : "-", r.description());
+                    out.flush();
+                }
+            }
+        }
+        if (json != null) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("when", Instant.now().toString());
+            doc.put("jdk", Runtime.version().toString());
+            doc.put("processors", Runtime.getRuntime().availableProcessors());
+            doc.put("backend", backendName);
+            doc.put("kernels", KernelsProvider.reason());
+            doc.put("results", results);
+            Output.writeJson(json, doc);
+            out.println("wrote " + json);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package policyzip.cli;
+
+import com.google.gson.GsonBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/** Result files and number formatting for the commands. */
+final class Output {
+    private Output() {}
+
+    /** Writes {@code value} as pretty JSON to {@code file} atomically (temporary file, then rename). */
+    static void writeJson(Path file, Object value) {
+        String json = new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create().toJson(value) + "\n";
+        try {
+            Path abs = file.toAbsolutePath();
+            if (abs.getParent() != null) Files.createDirectories(abs.getParent());
+            Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName() + ".", ".tmp");
+            try {
+                Files.writeString(tmp, json, StandardCharsets.UTF_8);
+                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** 3 significant digits in engineering-friendly form: 1.23e+08, 45.6, -0.123. */
+    static String num(double v) {
+        if (Double.isNaN(v)) return "nan";
+        double a = Math.abs(v);
+        if (a != 0 && (a >= 1e5 || a < 1e-3)) return String.format(Locale.ROOT, "%.3g", v);
+        return String.format(Locale.ROOT, a >= 100 ? "%.1f" : a >= 10 ? "%.2f" : "%.3f", v);
+    }
+}

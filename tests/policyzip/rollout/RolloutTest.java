@@ -1,0 +1,131 @@
+package policyzip.rollout;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import policyzip.backend.Buffer;
+import policyzip.backend.StateLayout;
+import policyzip.backend.cpu.CpuBackend;
+import policyzip.backend.cpu.KernelsProvider;
+import policyzip.env.AutoresetMode;
+import policyzip.env.EnvSpec;
+import policyzip.env.Envs;
+import policyzip.env.VecEnv;
+import policyzip.policy.Activation;
+import policyzip.policy.MlpSpec;
+import policyzip.policy.PolicyInit;
+
+class RolloutTest {
+
+    /** One policy, one episode, stepped by hand on a single-instance env with a one-state forward. */
+    static double[] byHand(String env, String task, MlpSpec mlp, float[] theta, long seed) {
+        try (CpuBackend be = new CpuBackend(KernelsProvider.scalar(), 1);
+             VecEnv vec = Envs.make(env, task, 1, AutoresetMode.DISABLED)) {
+            vec.reset(0, seed);
+            Buffer th = be.upload(theta);
+            float[] obs = new float[mlp.obsDim()], act = new float[mlp.actDim()];
+            double ret = 0;
+            int len = 0;
+            do {
+                vec.obsAsFloat(obs);
+                Buffer a = be.allocate(act.length);
+                be.mlpForward(mlp, th, 1, be.upload(obs), StateLayout.SHARED, 1, a, null);
+                be.read(a, act, 0);
+                vec.step(act);
+                ret += vec.rewards()[0];
+                len++;
+            } while (!vec.terminated()[0] && !vec.truncated()[0]);
+            return new double[] {ret, len};
+        }
+    }
+
+    @Test
+    void batchedReturnsEqualOneEpisodeAtATime() {
+        for (String env : new String[] {"mountaincar", "pendulum"}) {
+            EnvSpec spec = Envs.spec(env);
+            MlpSpec mlp = MlpSpec.of("medium", spec.obsDim(), spec.actDim(), Activation.RELU, spec.policyOutputScale());
+            int batch = 5, episodes = 3;
+            long[] seeds = {11, 12, 13, 14, 15};
+            float[] thetas = PolicyInit.initialize(mlp, seeds);
+            try (CpuBackend be = new CpuBackend(2)) {
+                Rollout r = new Rollout(be, env, mlp);
+                for (String task : spec.tasks()) {
+                    RolloutResult res = r.run(thetas, batch, task, episodes, 100, 0, null);
+                    long steps = 0;
+                    for (int b = 0; b < batch; b++) {
+                        float[] one = PolicyInit.initialize(mlp, seeds[b]);
+                        for (int e = 0; e < episodes; e++) {
+                            double[] want = byHand(env, task, mlp, one, 100 + e);
+                            double got = res.returns()[b * episodes + e];
+                            assertEquals(want[0], got, 1e-6 * Math.max(1, Math.abs(want[0])), env + "/" + task + " policy " + b + " episode " + e);
+                            assertEquals((int) want[1], res.lengths()[b * episodes + e]);
+                            steps += (long) want[1];
+                        }
+                    }
+                    assertEquals(steps, res.envSteps());
+                }
+            }
+        }
+    }
+
+    @Test
+    void keptStatesAreTheObservationsActedOn() {
+        MlpSpec mlp = MlpSpec.of("small", 2, 1, Activation.RELU, 1f);
+        float[] thetas = PolicyInit.initialize(mlp, new long[] {1, 2});
+        try (CpuBackend be = new CpuBackend(1)) {
+            Rollout r = new Rollout(be, "mountaincar", mlp);
+            RolloutResult all = r.run(thetas, 2, "goal", 2, 0, 1, null);
+            long total = 0;
+            for (int len : all.lengths()) total += len;
+            assertEquals(total, all.stateCount());
+            EnvSpec spec = Envs.spec("mountaincar");
+            for (int i = 0; i < all.stateCount(); i++) {
+                for (int q = 0; q < 2; q++) {
+                    float v = all.states()[i * 2 + q];
+                    assertTrue(v >= spec.probeLow()[q] - 1e-6 && v <= spec.probeHigh()[q] + 1e-6, "state outside the observation box: " + v);
+                }
+            }
+            RolloutResult strided = r.run(thetas, 2, "goal", 2, 0, 10, null);
+            long want = 0;
+            for (int len : all.lengths()) want += (len + 9) / 10;
+            assertEquals(want, strided.stateCount());
+            assertArrayEquals(all.returns(), strided.returns());
+        }
+    }
+
+    @Test
+    void sameResultOnOneAndTwoThreads() {
+        MlpSpec mlp = MlpSpec.of("medium", 2, 1, Activation.RELU, 1f);
+        long[] seeds = new long[37];
+        for (int i = 0; i < seeds.length; i++) seeds[i] = 1000 + i;
+        float[] thetas = PolicyInit.initialize(mlp, seeds);
+        double[] a, b;
+        try (CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
+            a = new Rollout(one, "mountaincar", mlp).run(thetas, 37, "speed", 1, 5, 0, null).returns();
+            b = new Rollout(two, "mountaincar", mlp).run(thetas, 37, "speed", 1, 5, 0, null).returns();
+        }
+        assertArrayEquals(a, b);
+    }
+
+    @Test
+    void rejectsMismatchedShapesAndBadValues() {
+        MlpSpec wrong = MlpSpec.of("small", 3, 1, Activation.RELU, 1f);
+        MlpSpec mlp = MlpSpec.of("small", 2, 1, Activation.RELU, 1f);
+        try (CpuBackend be = new CpuBackend(1)) {
+            var e = assertThrows(IllegalArgumentException.class, () -> new Rollout(be, "mountaincar", wrong));
+            assertTrue(e.getMessage().contains("does not fit"), e.getMessage());
+            Rollout r = new Rollout(be, "mountaincar", mlp);
+            e = assertThrows(IllegalArgumentException.class, () -> r.run(new float[10], 1, "goal", 1, 0, 0, null));
+            assertTrue(e.getMessage().contains("expected [B=1, P=17]"), e.getMessage());
+            float[] nan = new float[17];
+            nan[3] = Float.NaN;
+            e = assertThrows(IllegalArgumentException.class, () -> r.run(nan, 1, "goal", 1, 0, 0, null));
+            assertTrue(e.getMessage().contains("non-finite"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> r.run(new float[17], 1, "fly", 1, 0, 0, null));
+            assertThrows(IllegalArgumentException.class, () -> r.run(new float[17], 1, "goal", 0, 0, 0, null));
+        }
+    }
+}
