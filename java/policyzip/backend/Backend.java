@@ -71,6 +71,16 @@ public interface Backend extends AutoCloseable {
     /** Pairwise squared Euclidean distances {@code out[i, j] = ‖x_i − y_j‖²}; x [R1, D], y [R2, D], out [R1, R2]. */
     void pairwiseSquaredDistances(Buffer x, int rowsX, Buffer y, int rowsY, int dim, Buffer out);
 
+    /**
+     * Exact k nearest neighbours by squared Euclidean distance: for each query row i, the k smallest values of
+     * {@code ‖q_i − p_j‖²} over pool rows j, ascending, into {@code out[i, 0..k)}. When {@code selfOffset >= 0}, pool row
+     * {@code selfOffset + i} is query i itself and is skipped (so the queries may be a slice of the pool). queries
+     * [Q, D], pool [P, D], out [Q, K]; needs K <= P (K <= P − 1 when skipping self). Memory beyond the output is
+     * bounded by a block of the distance matrix, never [Q, P]. The novelty score of dataset generation is the mean of
+     * the square roots of a row.
+     */
+    void knnSquaredDistances(Buffer queries, int rowsQ, Buffer pool, int rowsP, int dim, int k, int selfOffset, Buffer out);
+
     /** Waits for queued work (a no-op on the CPU). */
     default void synchronize() {}
 
