@@ -43,4 +43,27 @@ public final class Shapes {
         length("W", w, (long) out * in, "[J=" + out + ", I=" + in + "]");
         length("y", y, (long) rows * out, "[R=" + rows + ", J=" + out + "]");
     }
+
+    /** Checks the arguments of {@link Backend#knnSquaredDistances}. */
+    public static void knn(Buffer queries, int rowsQ, Buffer pool, int rowsP, int dim, int k, int selfOffset, Buffer out) {
+        positive("query rows Q", rowsQ);
+        positive("pool rows P", rowsP);
+        positive("dimension D", dim);
+        positive("neighbours k", k);
+        if (selfOffset < -1) {
+            throw new IllegalArgumentException("selfOffset must be -1 (no self-exclusion) or >= 0, got " + selfOffset);
+        }
+        if (selfOffset >= 0 && (long) selfOffset + rowsQ > rowsP) {
+            throw new IllegalArgumentException("selfOffset + Q must be <= P (query i is pool row selfOffset + i), got "
+                    + selfOffset + " + " + rowsQ + " > " + rowsP);
+        }
+        int candidates = selfOffset >= 0 ? rowsP - 1 : rowsP;
+        if (k > candidates) {
+            throw new IllegalArgumentException("k = " + k + " neighbours need k <= " + (selfOffset >= 0 ? "P − 1" : "P") + " = "
+                    + candidates + (selfOffset >= 0 ? " (self excluded)" : "") + "; got P = " + rowsP);
+        }
+        length("queries", queries, (long) rowsQ * dim, "[Q=" + rowsQ + ", D=" + dim + "]");
+        length("pool", pool, (long) rowsP * dim, "[P=" + rowsP + ", D=" + dim + "]");
+        length("out", out, (long) rowsQ * k, "[Q=" + rowsQ + ", k=" + k + "]");
+    }
 }

@@ -32,7 +32,7 @@ public final class Workloads {
     public static final int FWD_STATES = 256;
 
     public static List<String> names() {
-        return List.of("fwd-small", "fwd-medium", "fwd-large", "env-mountaincar", "env-pendulum");
+        return List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "env-mountaincar", "env-pendulum");
     }
 
     /** A ready workload on {@code backend} (the env workloads ignore it). */
@@ -41,6 +41,7 @@ public final class Workloads {
             case "fwd-small" -> new Forward("fwd-small", new int[] {8}, 4096, backend);
             case "fwd-medium" -> new Forward("fwd-medium", MlpSpec.MEDIUM, 1024, backend);
             case "fwd-large" -> new Forward("fwd-large", MlpSpec.LARGE, 64, backend);
+            case "knn-20k" -> new Knn("knn-20k", 20_000, 256, 10, backend);
             case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
             case "env-pendulum" -> new EnvSteps("env-pendulum", "pendulum", 4096, 100);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()));
@@ -113,6 +114,84 @@ public final class Workloads {
             thetaBuf.close();
             statesBuf.close();
             actionsBuf.close();
+        }
+    }
+
+    /**
+     * Exact k-NN of Q descriptors among themselves (queries = pool, self excluded), uniform in [−1, 1]^D from a fixed
+     * seed; out [Q, k] ascending squared distances.
+     */
+    static final class Knn implements Workload {
+        private final String name;
+        private final int q, dim, k;
+        private final Backend be;
+        private final float[] desc;            // [Q, D]
+        private final Buffer descBuf, outBuf;
+
+        Knn(String name, int q, int dim, int k, Backend be) {
+            this.name = name;
+            this.q = q;
+            this.dim = dim;
+            this.k = k;
+            this.be = be;
+            desc = new float[q * dim];
+            SplittableRandom rng = new SplittableRandom(11);
+            for (int i = 0; i < desc.length; i++) desc[i] = (float) (rng.nextDouble() * 2 - 1);
+            descBuf = be.upload(desc);
+            outBuf = be.allocate(q * k);
+        }
+
+        @Override public String name() { return name; }
+        @Override public String description() {
+            return "exact " + k + "-NN of Q=" + q + " descriptors among themselves (P=" + q + ", D=" + dim + ", self excluded) on " + be.name();
+        }
+        @Override public String unit() { return "descriptors/s"; }
+        @Override public double itemsPerOp() { return q; }
+        @Override public double flopsPerOp() { return 2.0 * q * q * dim; }
+
+        @Override public void run() {
+            be.knnSquaredDistances(descBuf, q, descBuf, q, dim, k, 0, outBuf);
+            be.synchronize();
+        }
+
+        @Override public void verify() {
+            run();
+            float[] got = new float[q * k];
+            be.read(outBuf, got, 0);
+            double maxNorm = 0;
+            for (int j = 0; j < q; j++) maxNorm = Math.max(maxNorm, norm2(j));
+            // Brute force in double on a few rows; the expanded form the kernel uses is within (2D + 4)·2⁻²⁴·(‖q‖² + ‖p‖²).
+            for (int i : new int[] {0, 1, q / 3, q / 2, q - 2, q - 1}) {
+                double[] d = new double[q - 1];
+                for (int j = 0, n = 0; j < q; j++) {
+                    if (j == i) continue;
+                    double s = 0;
+                    for (int c = 0; c < dim; c++) {
+                        double e = (double) desc[i * dim + c] - desc[j * dim + c];
+                        s += e * e;
+                    }
+                    d[n++] = s;
+                }
+                java.util.Arrays.sort(d);
+                double tol = (2.0 * dim + 4) * 0x1p-24 * (norm2(i) + maxNorm);
+                for (int r = 0; r < k; r++) {
+                    if (!(Math.abs(got[i * k + r] - d[r]) <= tol)) {
+                        throw new IllegalStateException(name + ": query " + i + " neighbour " + r + " is " + got[i * k + r]
+                                + ", brute force gives " + d[r] + " (tolerance " + tol + ")");
+                    }
+                }
+            }
+        }
+
+        private double norm2(int j) {
+            double s = 0;
+            for (int c = 0; c < dim; c++) s += (double) desc[j * dim + c] * desc[j * dim + c];
+            return s;
+        }
+
+        @Override public void close() {
+            descBuf.close();
+            outBuf.close();
         }
     }
 

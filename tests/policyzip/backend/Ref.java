@@ -65,6 +65,39 @@ final class Ref {
         return s;
     }
 
+    /**
+     * Exact k-NN squared distances [Q, k], ascending, in double from the float inputs: all distances of a query, sorted.
+     * Pool row selfOffset + i is skipped for query i when selfOffset >= 0.
+     */
+    static double[] knn(float[] q, int rowsQ, float[] p, int rowsP, int dim, int k, int selfOffset) {
+        double[] out = new double[rowsQ * k];
+        for (int i = 0; i < rowsQ; i++) {
+            double[] d = new double[rowsP];
+            int n = 0;
+            for (int j = 0; j < rowsP; j++) {
+                if (selfOffset >= 0 && j == selfOffset + i) continue;
+                double s = 0;
+                for (int c = 0; c < dim; c++) {
+                    double e = (double) q[i * dim + c] - p[j * dim + c];
+                    s += e * e;
+                }
+                d[n++] = s;
+            }
+            java.util.Arrays.sort(d, 0, n);
+            System.arraycopy(d, 0, out, i * k, k);
+        }
+        return out;
+    }
+
+    /** ‖row‖² in double for each row of x [R, D]. */
+    static double[] rowNorms(float[] x, int rows, int dim) {
+        double[] n = new double[rows];
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < dim; c++) n[i] += (double) x[i * dim + c] * x[i * dim + c];
+        }
+        return n;
+    }
+
     static float[] randomFloats(SplittableRandom rng, int n, double scale) {
         float[] f = new float[n];
         for (int i = 0; i < n; i++) f[i] = (float) ((rng.nextDouble() * 2 - 1) * scale);

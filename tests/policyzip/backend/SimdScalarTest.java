@@ -60,6 +60,34 @@ class SimdScalarTest {
     }
 
     @Test
+    void knnUpdateLeavesTheSameList() {
+        // Rows shorter and longer than two vectors, k below, at and above the lane count, the skipped column anywhere,
+        // lists empty (+∞) and part-way through a scan, and repeated values (ties).
+        SplittableRandom rng = new SplittableRandom(6);
+        for (int m : new int[] {1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 1000}) {
+            for (int k : new int[] {1, 2, 10, 16, 17, 40}) {
+                for (int trial = 0; trial < 6; trial++) {
+                    float[] dots = Ref.randomFloats(rng, m + 3, 4), pp = Ref.randomFloats(rng, m + 2, 2);
+                    for (int j = 0; j < pp.length; j++) pp[j] = Math.abs(pp[j]) + 3f;
+                    if (trial % 3 == 2) for (int j = 0; j < dots.length; j++) dots[j] = Math.round(dots[j]);   // ties
+                    float qq = 3f + rng.nextInt(3);
+                    int skip = trial % 2 == 0 ? -1 : rng.nextInt(m);
+                    if (skip >= 0) dots[3 + skip] = 100f;   // like a query's own row: the smallest value, which must not count
+                    float[] top = new float[k + 5];
+                    java.util.Arrays.fill(top, Float.POSITIVE_INFINITY);
+                    if (trial >= 3) {   // a list filled by an earlier block
+                        for (int r = 0; r < k; r++) top[2 + r] = 2f + 0.5f * r;
+                    }
+                    float[] t1 = top.clone(), t2 = top.clone();
+                    simd.knnUpdate(dots, 3, pp, 2, m, qq, skip, t1, 2, k);
+                    scalar.knnUpdate(dots, 3, pp, 2, m, qq, skip, t2, 2, k);
+                    assertArrayEquals(t2, t1, "knnUpdate m=" + m + " k=" + k + " trial " + trial + " skip " + skip);
+                }
+            }
+        }
+    }
+
+    @Test
     void adamAgrees() {
         SplittableRandom rng = new SplittableRandom(5);
         int n = 1037;

@@ -1,5 +1,6 @@
 package policyzip.backend.cpu;
 
+import java.util.Arrays;
 import policyzip.backend.AdamConfig;
 import policyzip.backend.Backend;
 import policyzip.backend.Buffer;
@@ -22,6 +23,15 @@ public final class CpuBackend implements Backend {
     static final int STATE_TILE = 256;
     /** Columns per chunk of the dense-layer and distance operations. */
     static final int COLUMN_CHUNK = 128;
+    /** Pool rows per block of the k-NN scan: each block is transposed once and read by every thread. */
+    static final int KNN_POOL_BLOCK = 1024;
+    /** Query rows per parallel chunk of the k-NN scan, fixed so that the work never depends on the thread count. */
+    static final int KNN_QUERY_CHUNK = 64;
+    /**
+     * Pool columns per panel of a transposed block: a panel is [D, 32] contiguous, so the GEMM reads it in order.
+     * (A [D, 1024] row-major block would put every row of a column slice 4 KiB apart, in the same L1 set.)
+     */
+    static final int KNN_PANEL = 32;
 
     private final Kernels k;
     private final Parallel par;
@@ -345,6 +355,82 @@ public final class CpuBackend implements Backend {
                 for (int j = 0; j < cw; j++) oa.data[r + j] = Math.max(0f, xx[i] + yy[j0 + j] - 2f * oa.data[r + j]);
             }
         });
+    }
+
+    /**
+     * Exact k-NN by blocks of the distance matrix. Pool blocks of {@link #KNN_POOL_BLOCK} rows are the outer loop:
+     * each is packed once into panels of its transpose ([D, 32] each) with its squared norms, then, in parallel over
+     * fixed chunks of {@link #KNN_QUERY_CHUNK} queries, the dot block [chunk, block] comes from {@link Kernels#gemm}
+     * and {@link Kernels#knnUpdate} turns each row into distances {@code max(0, (‖q‖² + ‖p‖²) − 2 q·p)} and merges
+     * them into the query's running list, kept in {@code out} itself (+∞ at the start). Extra memory: the query norms
+     * [Q], the packed block (D × 1024 floats, shared read-only) and one dot block per thread (64 × 1024 floats), never
+     * [Q, P].
+     *
+     * <p>Numerics: {@code max(0, fma(−2, q·p, ‖q‖² + ‖p‖²))} in float32. The norms are fused-multiply-add sums in the
+     * order of the GEMM's dot products, so a pool row equal to the query gives exactly 0; otherwise the error is that
+     * of the expanded form, within (2D + 4)·2⁻²⁴·(‖q‖² + ‖p‖²). Each value depends only on its query and pool row and
+     * a list holds the k smallest values (ties keep their multiplicity), so the output is the same on any thread count
+     * and with either kernels. NaN distances are never taken.
+     */
+    @Override
+    public void knnSquaredDistances(Buffer queries, int rowsQ, Buffer pool, int rowsP, int dim, int kn, int selfOffset, Buffer out) {
+        Shapes.knn(queries, rowsQ, pool, rowsP, dim, kn, selfOffset, out);
+        ArrayBuffer qa = cast(queries), pa = cast(pool), oa = cast(out);
+        float[] top = oa.data;
+        Arrays.fill(top, oa.offset, oa.offset + rowsQ * kn, Float.POSITIVE_INFINITY);
+        int chunks = (rowsQ + KNN_QUERY_CHUNK - 1) / KNN_QUERY_CHUNK;
+        float[] qq = new float[rowsQ];
+        par.forEach(chunks, c -> {
+            for (int i = c * KNN_QUERY_CHUNK, end = Math.min(rowsQ, i + KNN_QUERY_CHUNK); i < end; i++) {
+                qq[i] = rowNorm(qa.data, qa.offset + i * dim, dim);
+            }
+        });
+        int blockMax = Math.min(KNN_POOL_BLOCK, rowsP);
+        float[] panels = new float[blockMax * dim + Scratch.SLACK];   // [block / 32 panels][D, ≤ 32]
+        float[] pp = new float[blockMax + Scratch.SLACK];             // [block]
+        for (int j0 = 0; j0 < rowsP; j0 += KNN_POOL_BLOCK) {
+            int pb = Math.min(KNN_POOL_BLOCK, rowsP - j0), blockStart = j0;
+            packPanels(pa.data, pa.offset + j0 * dim, pb, dim, panels, pp);
+            par.forEach(chunks, c -> {
+                int i0 = c * KNN_QUERY_CHUNK, qc = Math.min(KNN_QUERY_CHUNK, rowsQ - i0);
+                float[] dots = scratch.get().get(0, qc * pb);   // [qc, pb]
+                for (int p0 = 0; p0 < pb; p0 += KNN_PANEL) {
+                    int w = Math.min(KNN_PANEL, pb - p0);
+                    k.gemm(qc, dim, w, qa.data, qa.offset + i0 * dim, dim, panels, p0 * dim, w, dots, p0, pb);
+                }
+                for (int i = 0; i < qc; i++) {
+                    // Column of query i's own pool row in this block; out of [0, pb) when it is elsewhere.
+                    int self = selfOffset >= 0 ? selfOffset + i0 + i - blockStart : -1;
+                    k.knnUpdate(dots, i * pb, pp, 0, pb, qq[i0 + i], self, top, oa.offset + (i0 + i) * kn, kn);
+                }
+            });
+        }
+    }
+
+    /**
+     * Pool rows src [pb, D] at off → panels: columns p0..p0+w of the transpose as a contiguous [D, w] at p0·D, for
+     * p0 = 0, 32, …; and pp[j] = ‖p_j‖², summed like {@link #rowNorm} (per column, in order of d).
+     */
+    private static void packPanels(float[] src, int off, int pb, int dim, float[] panels, float[] pp) {
+        for (int p0 = 0; p0 < pb; p0 += KNN_PANEL) {
+            int w = Math.min(KNN_PANEL, pb - p0), base = p0 * dim;
+            for (int j = 0; j < w; j++) {
+                int s = off + (p0 + j) * dim;
+                for (int d = 0; d < dim; d++) panels[base + d * w + j] = src[s + d];
+            }
+            for (int j = 0; j < w; j++) pp[p0 + j] = 0f;
+            for (int d = 0; d < dim; d++) {
+                int r = base + d * w;
+                for (int j = 0; j < w; j++) pp[p0 + j] = Math.fma(panels[r + j], panels[r + j], pp[p0 + j]);
+            }
+        }
+    }
+
+    /** ‖a‖² as fused multiply-adds in order from 0: bit-identical to the GEMM's dot product of a with itself. */
+    private static float rowNorm(float[] a, int off, int dim) {
+        float s = 0f;
+        for (int q = 0; q < dim; q++) s = Math.fma(a[off + q], a[off + q], s);
+        return s;
     }
 
     private static float[] rowNorms(ArrayBuffer a, int rows, int dim) {

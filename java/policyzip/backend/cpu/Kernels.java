@@ -32,6 +32,15 @@ public interface Kernels {
      */
     void activationGrad(float[] y, int yOff, float[] dy, int dyOff, float[] dz, int dzOff, int n, Activation act, float scale);
 
+    /**
+     * One query's step of an exact k-nearest-neighbour scan over m pool columns: for j = 0, 1, …, m−1 in order,
+     * {@code d = max(0, fma(−2, dots[dOff + j], qq + pp[ppOff + j]))} (qq = ‖q‖², pp = ‖p_j‖², dots = q·p_j), and each d
+     * strictly below the current k-th, {@code top[tOff + k − 1]}, with {@code j != skip}, is inserted into the ascending
+     * list {@code top[tOff, tOff + k)}, whose last value drops out. Both implementations compute d with the same float
+     * operations, so they leave the same list.
+     */
+    void knnUpdate(float[] dots, int dOff, float[] pp, int ppOff, int m, float qq, int skip, float[] top, int tOff, int k);
+
     /** Adam with bias correction on {@code n} elements at {@code off} of each array; step t >= 1. */
     void adam(float lr, float beta1, float beta2, float eps, int t, float[] p, float[] g, float[] m, float[] v, int off, int n);
 }

@@ -55,6 +55,25 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void knnUpdate(float[] dots, int dOff, float[] pp, int ppOff, int m, float qq, int skip, float[] top, int tOff, int k) {
+        int last = tOff + k - 1;
+        for (int j = 0; j < m; j++) {
+            float d = Math.max(0f, Math.fma(-2f, dots[dOff + j], qq + pp[ppOff + j]));
+            if (d < top[last] && j != skip) insertSorted(top, tOff, k, d);
+        }
+    }
+
+    /** Inserts d into the ascending {@code top[tOff, tOff + k)}, dropping the last value; needs d < top[tOff + k − 1]. */
+    static void insertSorted(float[] top, int tOff, int k, float d) {
+        int i = tOff + k - 1;
+        while (i > tOff && top[i - 1] > d) {
+            top[i] = top[i - 1];
+            i--;
+        }
+        top[i] = d;
+    }
+
+    @Override
     public void adam(float lr, float beta1, float beta2, float eps, int t, float[] p, float[] g, float[] m, float[] v, int off, int n) {
         float c1 = (float) (1.0 / (1.0 - Math.pow(beta1, t)));
         float c2 = (float) (1.0 / (1.0 - Math.pow(beta2, t)));

@@ -13,6 +13,9 @@ import policyzip.policy.Activation;
  * <p>{@link #gemm} is register-blocked: a 4-row × 2-vector tile of c lives in 8 accumulators while p runs over k,
  * each step loading two vectors of x and broadcasting four scalars of a (2 loads + 4 broadcasts per 8 FMAs).
  * Column blocks are the outer loop so the x panel [k × 2V] stays in L1/L2 while all rows of a stream past it.
+ *
+ * <p>{@link #knnUpdate} compares two vectors of distances at a time with the running k-th and sends only the lanes
+ * below it to the scalar insertion; on a list not yet full it first bounds the row by its lane-wise minima.
  */
 final class SimdKernels implements Kernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -199,6 +202,64 @@ final class SimdKernels implements Kernels {
             }
             case IDENTITY -> System.arraycopy(dy, dyOff, dz, dzOff, n);
         }
+    }
+
+    @Override
+    public void knnUpdate(float[] dots, int dOff, float[] pp, int ppOff, int m, float qq, int skip, float[] top, int tOff, int k) {
+        // A list not yet full takes every value: bound it first by the k-th smallest of the L lane-wise minima (k
+        // values of the row are at or below it), so that the first block inserts ~k values, not ~k·ln(m/k).
+        float bound = top[tOff + k - 1] == Float.POSITIVE_INFINITY && k <= L && m >= 2 * L
+                ? firstBound(dots, dOff, pp, ppOff, m, qq, skip, k) : Float.POSITIVE_INFINITY;
+        scan(dots, dOff, pp, ppOff, m, qq, skip, top, tOff, k, bound);
+    }
+
+    /**
+     * Pre-filter: two vectors of x = fma(−2, c, qq + pp) at a time against min(k-th, bound); only lanes below it go to
+     * the scalar path, which recomputes d = max(0, x) exactly and inserts it if it beats the current k-th. The clamp is
+     * left to the scalar path: d < t implies x < t, so the filter never drops a value the list would take.
+     */
+    private static void scan(float[] dots, int dOff, float[] pp, int ppOff, int m, float qq, int skip, float[] top, int tOff, int k,
+                             float bound) {
+        int last = tOff + k - 1;
+        FloatVector minus2 = FloatVector.broadcast(S, -2f);
+        float thr = Math.min(top[last], bound);
+        int j = 0;
+        for (; j + 2 * L <= m; j += 2 * L) {
+            FloatVector x0 = FloatVector.fromArray(S, dots, dOff + j).fma(minus2, FloatVector.fromArray(S, pp, ppOff + j).add(qq));
+            FloatVector x1 = FloatVector.fromArray(S, dots, dOff + j + L).fma(minus2, FloatVector.fromArray(S, pp, ppOff + j + L).add(qq));
+            long bits = x0.compare(VectorOperators.LT, thr).toLong() | x1.compare(VectorOperators.LT, thr).toLong() << L;
+            if (bits != 0) {
+                for (; bits != 0; bits &= bits - 1) {
+                    int jj = j + Long.numberOfTrailingZeros(bits);
+                    float d = Math.max(0f, Math.fma(-2f, dots[dOff + jj], qq + pp[ppOff + jj]));
+                    if (d < top[last] && jj != skip) ScalarKernels.insertSorted(top, tOff, k, d);
+                }
+                thr = Math.min(top[last], bound);
+            }
+        }
+        for (; j < m; j++) {
+            float d = Math.max(0f, Math.fma(-2f, dots[dOff + j], qq + pp[ppOff + j]));
+            if (d < top[last] && j != skip) ScalarKernels.insertSorted(top, tOff, k, d);
+        }
+    }
+
+    /**
+     * Just above the k-th smallest lane-wise minimum of max(0, x) over the whole vectors of the row (skip excluded): at
+     * least k values d of the row are below it. +∞ when that value is not finite (NaN lanes, or too few values).
+     */
+    private static float firstBound(float[] dots, int dOff, float[] pp, int ppOff, int m, float qq, int skip, int k) {
+        FloatVector minus2 = FloatVector.broadcast(S, -2f);
+        FloatVector mins = FloatVector.broadcast(S, Float.POSITIVE_INFINITY);
+        int j = 0;
+        for (; j + L <= m; j += L) {
+            FloatVector x = FloatVector.fromArray(S, dots, dOff + j).fma(minus2, FloatVector.fromArray(S, pp, ppOff + j).add(qq));
+            if (skip >= j && skip < j + L) x = x.blend(Float.POSITIVE_INFINITY, VectorMask.fromLong(S, 1L << (skip - j)));
+            mins = mins.min(x);
+        }
+        float[] v = mins.toArray();
+        java.util.Arrays.sort(v);
+        float t = Math.max(0f, v[k - 1]);
+        return t < Float.POSITIVE_INFINITY ? Math.nextUp(t) : Float.POSITIVE_INFINITY;
     }
 
     @Override
