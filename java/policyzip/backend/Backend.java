@@ -81,6 +81,15 @@ public interface Backend extends AutoCloseable {
      */
     void knnSquaredDistances(Buffer queries, int rowsQ, Buffer pool, int rowsP, int dim, int k, int selfOffset, Buffer out);
 
+    /** How many threads may usefully call this backend at once: the CPU backend's thread count; a GPU's 1. */
+    default int concurrentCallers() { return 1; }
+
+    /**
+     * Policies per forward call that suit this backend when each has only a few states (rollouts): the CPU keeps a
+     * group's parameters cache-resident across env steps; a GPU wants everything in one call.
+     */
+    default int preferredPolicyGroup(MlpSpec mlp, int statesPerPolicy) { return Integer.MAX_VALUE; }
+
     /** Waits for queued work (a no-op on the CPU). */
     default void synchronize() {}
 

@@ -55,8 +55,8 @@ final class DemoCommand implements Runnable {
         try (Backend be = backendOptions.create()) {
             Rollout rollout = new Rollout(be, "mountaincar", mlp);
             for (String task : e.tasks()) {
-                try (Progress bar = new Progress(err, task, e.maxEpisodeSteps(), "steps")) {
-                    RolloutResult r = rollout.run(thetas, policies, task, episodes, 0, 0, (step, running) -> bar.update(step));
+                try (Progress bar = new Progress(err, task, (long) policies * episodes * e.maxEpisodeSteps(), "steps")) {
+                    RolloutResult r = rollout.run(thetas, policies, task, episodes, 0, 0, (done, total) -> bar.update(done));
                     results.put(task, r);
                     evals += r.envSteps();
                     seconds += r.seconds();

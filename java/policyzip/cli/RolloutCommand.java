@@ -87,8 +87,8 @@ final class RolloutCommand implements Runnable {
         try (Backend be = backendOptions.create()) {
             Rollout rollout = new Rollout(be, env, mlp);
             for (String t : tasks) {
-                try (Progress bar = new Progress(err, t, e.maxEpisodeSteps(), "steps")) {
-                    results.put(t, rollout.run(thetas, batch, t, episodes, seed, 0, (step, running) -> bar.update(step)));
+                try (Progress bar = new Progress(err, t, (long) batch * episodes * e.maxEpisodeSteps(), "steps")) {
+                    results.put(t, rollout.run(thetas, batch, t, episodes, seed, 0, (done, total) -> bar.update(done)));
                 }
             }
             out.println("backend " + be.describe());

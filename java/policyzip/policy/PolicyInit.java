@@ -44,6 +44,35 @@ public final class PolicyInit {
         return thetas;
     }
 
+    /**
+     * A Gaussian mutation (novelty search's option, SPEC.md section 2): adds {@code sigma · bound_l · z_p} to every
+     * parameter p of {@code dst[off, off + P)}, z_p standard normal from the counter-based stream {@code seed}
+     * ({@link #gaussian}). Deterministic and independent of the machine and thread count, so a mutated policy is
+     * regenerated bit-identically from its seed chain.
+     */
+    public static void mutate(MlpSpec spec, long seed, float sigma, float[] dst, int off) {
+        if (off < 0 || off + (long) spec.paramCount() > dst.length) {
+            throw new IllegalArgumentException("destination too small: need " + spec.paramCount() + " floats at offset " + off
+                    + ", array has " + dst.length);
+        }
+        for (int l = 0; l < spec.layers(); l++) {
+            float scale = sigma * bound(spec.in(l));
+            int start = spec.weightOffset(l);
+            int end = spec.biasOffset(l) + spec.out(l);
+            for (int p = start; p < end; p++) dst[off + p] += scale * gaussian(seed, p);
+        }
+    }
+
+    /**
+     * Standard normal number p of the stream {@code seed}: Box–Muller on two uniforms from SplitMix64 outputs 2p + 1
+     * and 2p + 2 (u1 in (0, 1], u2 in [0, 1)), in double with {@link StrictMath}, rounded once to float.
+     */
+    public static float gaussian(long seed, long p) {
+        double u1 = ((mix64(seed + (2 * p + 1) * GOLDEN) >>> 11) + 1) * 0x1.0p-53;
+        double u2 = (mix64(seed + (2 * p + 2) * GOLDEN) >>> 11) * 0x1.0p-53;
+        return (float) (StrictMath.sqrt(-2.0 * StrictMath.log(u1)) * StrictMath.cos(2.0 * Math.PI * u2));
+    }
+
     /** 1/sqrt(fanIn) rounded once to float. */
     public static float bound(int fanIn) {
         return (float) (1.0 / Math.sqrt(fanIn));

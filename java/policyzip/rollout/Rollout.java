@@ -3,6 +3,9 @@ package policyzip.rollout;
 import it.unimi.dsi.fastutil.floats.FloatArrayList;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
 import policyzip.backend.Backend;
 import policyzip.backend.Buffer;
 import policyzip.backend.StateLayout;
@@ -15,23 +18,26 @@ import policyzip.policy.MlpSpec;
 /**
  * Evaluates B deterministic policies × E episodes on one env task through a {@link Backend} (DESIGN.md, rollout).
  *
- * <p>All B·E episodes run together in one {@link VecEnv} of N = B·E instances (instance {@code b·E + e} is policy b's
- * episode e), reset with seed {@code seed + e}: every policy meets the same E initial states (common random
- * numbers, so returns compare policies rather than luck). Each step, the N observations go through one batched
- * forward with {@link StateLayout#PER_POLICY} states [B, M = E, O], and the actions [B, E, A] drive the env. An
- * episode ends at its first terminated or truncated step; finished instances are frozen
- * ({@link AutoresetMode#DISABLED}) and the loop stops when all have finished.
+ * <p>Policy b's episode e starts from {@code reset(seed + e)}: every policy meets the same E initial states (common
+ * random numbers, so returns compare policies rather than luck). The B policies are split into groups of
+ * {@link Backend#preferredPolicyGroup} (on the CPU, groups whose parameters stay in cache across steps; on a GPU,
+ * one group); groups run concurrently on {@link Backend#concurrentCallers} threads, each with its own {@link VecEnv}
+ * of group·E instances (instance {@code b·E + e}). Each step, a group's observations go through one batched forward
+ * with {@link StateLayout#PER_POLICY} states [b, M = E, O], and the actions [b, E, A] drive its env. An episode ends
+ * at its first terminated or truncated step; finished instances are frozen ({@link AutoresetMode#DISABLED}) and a
+ * group stops when all its episodes have. Groups are independent, so the result does not depend on the threads.
  *
  * <p>Optionally keeps the observations the policies acted on (every {@code stateStride}-th step of every running
- * episode), float32 [S, O]: the state buffers dataset generation and training draw from.
+ * episode), float32 [S, O], in group order then step order: the state buffers dataset generation and training draw
+ * from.
  *
- * <p>Not thread-safe (the backend is shared); one instance per thread.
+ * <p>One {@code run} at a time per instance.
  */
 public final class Rollout {
-    /** Told the step count and the number of still-running episodes after each env step. */
+    /** Progress: {@code done} of {@code total} instance-steps, an episode that ends early counting its remaining steps. */
     @FunctionalInterface
     public interface Listener {
-        void onStep(int step, int running);
+        void onProgress(long done, long total);
     }
 
     private final Backend backend;
@@ -54,13 +60,15 @@ public final class Rollout {
 
     /**
      * Runs B = {@code batch} policies, θ [B, P] row-major in {@code thetas}, for E = {@code episodes} each on
-     * {@code task}. {@code stateStride} 0 keeps no states. {@code listener} may be null.
+     * {@code task}. {@code stateStride} 0 keeps no states. {@code listener} may be null; it is called from worker
+     * threads, one call at a time.
      */
     public RolloutResult run(float[] thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener) {
         if (batch < 1 || episodes < 1) {
             throw new IllegalArgumentException("need at least one policy and one episode, got B=" + batch + ", E=" + episodes);
         }
         if (stateStride < 0) throw new IllegalArgumentException("state stride must be >= 0, got " + stateStride);
+        env.checkTask(task);
         long p = mlp.paramCount();
         if (thetas.length != batch * p) {
             throw new IllegalArgumentException("thetas has " + thetas.length + " floats; expected [B=" + batch + ", P=" + p + "] = " + batch * p);
@@ -71,18 +79,55 @@ public final class Rollout {
             }
         }
         int n = Math.multiplyExact(batch, episodes);
-        int o = env.obsDim(), a = env.actDim();
         long started = System.nanoTime();
         double[] returns = new double[n];
         int[] lengths = new int[n];
+        int group = (int) Math.max(1, Math.min(batch, backend.preferredPolicyGroup(mlp, episodes)));
+        int groups = (batch + group - 1) / group;
+        FloatArrayList[] kept = new FloatArrayList[groups];
+        long[] steps = new long[groups];
+        Progress progress = new Progress(listener, (long) n * env.maxEpisodeSteps());
+        int threads = Math.max(1, Math.min(groups, backend.concurrentCallers()));
+        java.util.function.IntConsumer one = gi -> {
+            int b0 = gi * group, gb = Math.min(group, batch - b0);
+            FloatArrayList states = stateStride > 0 ? new FloatArrayList() : null;
+            steps[gi] = runGroup(thetas, b0, gb, task, episodes, seed, stateStride, states, returns, lengths, progress);
+            kept[gi] = states;
+        };
+        if (threads == 1) {
+            for (int gi = 0; gi < groups; gi++) one.accept(gi);
+        } else {
+            ForkJoinPool pool = new ForkJoinPool(threads);
+            try {
+                pool.submit(() -> IntStream.range(0, groups).parallel().forEach(one)).join();
+            } finally {
+                pool.shutdown();
+            }
+        }
+        long envSteps = 0;
+        for (long s : steps) envSteps += s;
+        float[] states = new float[0];
+        if (stateStride > 0) {
+            FloatArrayList all = new FloatArrayList();
+            for (FloatArrayList k : kept) all.addAll(k);
+            states = all.toFloatArray();
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        return new RolloutResult(env.id(), task, batch, episodes, returns, lengths, envSteps, seconds, states, env.obsDim());
+    }
+
+    /** Policies [b0, b0 + gb) to the end of their episodes; returns the env steps taken. */
+    private long runGroup(float[] thetas, int b0, int gb, String task, int episodes, long seed, int stateStride,
+                          FloatArrayList states, double[] returns, int[] lengths, Progress progress) {
+        int n = gb * episodes, o = env.obsDim(), a = env.actDim(), p = mlp.paramCount(), off = b0 * episodes;
+        int maxSteps = env.maxEpisodeSteps();
         boolean[] finished = new boolean[n];
-        FloatArrayList states = stateStride > 0 ? new FloatArrayList() : null;
         long envSteps = 0;
         try (VecEnv vec = Envs.make(env.name(), task, n, AutoresetMode.DISABLED);
-             Buffer th = backend.upload(thetas);
+             Buffer th = backend.upload(thetas, b0 * p, gb * p);
              Buffer sb = backend.allocate(n * o);
              Buffer ab = backend.allocate(n * a)) {
-            for (int b = 0; b < batch; b++) {
+            for (int b = 0; b < gb; b++) {
                 for (int e = 0; e < episodes; e++) vec.reset(b * episodes + e, seed + e);
             }
             float[] obs = new float[n * o], act = new float[n * a];
@@ -97,25 +142,25 @@ public final class Rollout {
                     }
                 }
                 backend.write(sb, obs, 0);
-                backend.mlpForward(mlp, th, batch, sb, StateLayout.PER_POLICY, episodes, ab, null);
+                backend.mlpForward(mlp, th, gb, sb, StateLayout.PER_POLICY, episodes, ab, null);
                 backend.read(ab, act, 0);
                 vec.step(act);
                 envSteps += running;
+                long credit = running;
                 for (int i = 0; i < n; i++) {
                     if (finished[i]) continue;
-                    returns[i] += rewards[i];
-                    lengths[i]++;
+                    returns[off + i] += rewards[i];
+                    lengths[off + i]++;
                     if (term[i] || trunc[i]) {
                         finished[i] = true;
                         running--;
+                        credit += maxSteps - lengths[off + i];
                     }
                 }
-                if (listener != null) listener.onStep(t + 1, running);
+                progress.add(credit);
             }
         }
-        double seconds = (System.nanoTime() - started) / 1e9;
-        return new RolloutResult(env.id(), task, batch, episodes, returns, lengths, envSteps, seconds,
-                states == null ? new float[0] : states.toFloatArray(), o);
+        return envSteps;
     }
 
     /** {@link #run} on every task of the env, in the env's order. */
@@ -123,5 +168,30 @@ public final class Rollout {
         Map<String, RolloutResult> out = new LinkedHashMap<>();
         for (String task : env.tasks()) out.put(task, run(thetas, batch, task, episodes, seed, 0, listener));
         return out;
+    }
+
+    /** Sums progress from the groups' threads and reports it, one call at a time, at most ~100 times a run. */
+    private static final class Progress {
+        private final Listener listener;
+        private final long total, every;
+        private final AtomicLong done = new AtomicLong();
+        private long reported = -1;
+
+        Progress(Listener listener, long total) {
+            this.listener = listener;
+            this.total = total;
+            this.every = Math.max(1, total / 100);
+        }
+
+        void add(long steps) {
+            if (listener == null) return;
+            long d = done.addAndGet(steps);
+            synchronized (this) {
+                if (d - reported >= every || d == total) {
+                    reported = d;
+                    listener.onProgress(Math.min(d, total), total);
+                }
+            }
+        }
     }
 }

@@ -41,7 +41,7 @@ public record RolloutResult(String envId, String task, int policies, int episode
     public record Summary(double min, double p10, double median, double p90, double max, double mean) {}
 
     /** Linear interpolation between order statistics (numpy's default), on a sorted array. */
-    static double quantile(double[] sorted, double q) {
+    public static double quantile(double[] sorted, double q) {
         double pos = q * (sorted.length - 1);
         int lo = (int) Math.floor(pos), hi = Math.min(sorted.length - 1, lo + 1);
         return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);

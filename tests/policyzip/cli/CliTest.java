@@ -18,10 +18,10 @@ import policyzip.policy.Activation;
 import policyzip.policy.MlpSpec;
 import policyzip.policy.PolicyInit;
 
-class CliTest {
-    record Run(int status, String out, String err) {}
+public class CliTest {
+    public record Run(int status, String out, String err) {}
 
-    static Run run(String... args) {
+    public static Run run(String... args) {
         StringWriter out = new StringWriter(), err = new StringWriter();
         int status = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
         return new Run(status, out.toString(), err.toString());

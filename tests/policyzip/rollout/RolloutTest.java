@@ -47,9 +47,14 @@ class RolloutTest {
         for (String env : new String[] {"mountaincar", "pendulum"}) {
             EnvSpec spec = Envs.spec(env);
             MlpSpec mlp = MlpSpec.of("medium", spec.obsDim(), spec.actDim(), Activation.RELU, spec.policyOutputScale());
-            int batch = 5, episodes = 3;
+            int batch = 5;
             long[] seeds = {11, 12, 13, 14, 15};
             float[] thetas = PolicyInit.initialize(mlp, seeds);
+            // One episode per policy: each policy's forward is a matrix-vector product, as by hand, so the returns agree
+            // exactly. Three: a [3-state] product per policy sums in another order (Kernels#gemm), so trajectories may
+            // part in the last bits; they must still agree closely.
+            for (int episodes : new int[] {1, 3}) {
+            double tol = episodes == 1 ? 1e-12 : 1e-4;
             try (CpuBackend be = new CpuBackend(2)) {
                 Rollout r = new Rollout(be, env, mlp);
                 for (String task : spec.tasks()) {
@@ -60,13 +65,14 @@ class RolloutTest {
                         for (int e = 0; e < episodes; e++) {
                             double[] want = byHand(env, task, mlp, one, 100 + e);
                             double got = res.returns()[b * episodes + e];
-                            assertEquals(want[0], got, 1e-6 * Math.max(1, Math.abs(want[0])), env + "/" + task + " policy " + b + " episode " + e);
-                            assertEquals((int) want[1], res.lengths()[b * episodes + e]);
+                            assertEquals(want[0], got, tol * Math.max(1, Math.abs(want[0])), env + "/" + task + " policy " + b + " episode " + e);
+                            if (episodes == 1) assertEquals((int) want[1], res.lengths()[b * episodes + e]);
                             steps += (long) want[1];
                         }
                     }
-                    assertEquals(steps, res.envSteps());
+                    if (episodes == 1) assertEquals(steps, res.envSteps());
                 }
+            }
             }
         }
     }

@@ -56,6 +56,13 @@ public final class CpuBackend implements Backend {
         return "CPU, " + par.threads() + " thread" + (par.threads() == 1 ? "" : "s") + ", kernels " + k.name();
     }
 
+    @Override public int concurrentCallers() { return par.threads(); }
+
+    /** Half a megabyte of parameters per group (half of this machine's 1 MB L2 per core), 1 to 1024 policies. */
+    @Override public int preferredPolicyGroup(MlpSpec mlp, int statesPerPolicy) {
+        return (int) Math.max(1, Math.min(1024, (512L << 10) / (4L * mlp.paramCount())));
+    }
+
     @Override public Buffer allocate(int n) {
         if (n < 0) throw new IllegalArgumentException("buffer length must be >= 0, got " + n);
         return new ArrayBuffer(new float[n], 0, n);
@@ -117,8 +124,10 @@ public final class CpuBackend implements Backend {
         int tile = cache != null ? m : Math.min(m, STATE_TILE);
         int width = mlp.maxWidth();
         float[] out = s.get(3, a * tile);
-        for (int m0 = 0; m0 < m; m0 += tile) {
-            int mt = Math.min(tile, m - m0);
+        for (int m0 = 0, mt; m0 < m; m0 += mt) {
+            // Never a 1-state tile when m > 1: gemm sums matrix-vector products in another order (Kernels#gemm).
+            mt = Math.min(tile, m - m0);
+            if (mt < m - m0 && m - m0 - mt == 1) mt--;
             float[] in = xT;
             int inOff = m0, inLd = m;
             int unitOff = 0;

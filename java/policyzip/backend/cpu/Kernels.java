@@ -15,7 +15,10 @@ public interface Kernels {
 
     /**
      * {@code c[i·ldc + j] = Σ_{p<k} a[i·lda + p] · x[p·ldx + j]} for i < n, j < m (offsets added), summed in
-     * order p = 0, 1, … with fused multiply-adds, starting from 0.
+     * order p = 0, 1, … with fused multiply-adds, starting from 0. Exception: a matrix-vector product (m = 1, e.g.
+     * a rollout's one state per policy) sums in 16 interleaved partial sums combined by a fixed tree
+     * ({@code ScalarKernels.matvec}), which vectorises along p; it is equally exact but may differ from the m > 1
+     * order in the last bit.
      */
     void gemm(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc);
 

@@ -8,6 +8,10 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void gemm(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        if (m == 1) {
+            matvec(n, k, a, aOff, lda, x, xOff, ldx, c, cOff, ldc);
+            return;
+        }
         for (int i = 0; i < n; i++) {
             int ci = cOff + i * ldc;
             for (int j = 0; j < m; j++) c[ci + j] = 0f;
@@ -17,6 +21,32 @@ public final class ScalarKernels implements Kernels {
                 for (int j = 0; j < m; j++) c[ci + j] = Math.fma(av, x[xp + j], c[ci + j]);
             }
         }
+    }
+
+    /** Partial sums of a matrix-vector product ({@link Kernels#gemm} with m = 1). */
+    static final int MATVEC_LANES = 16;
+
+    /**
+     * {@code c[i·ldc] = Σ_p a[i, p]·x[p·ldx]} in {@link #MATVEC_LANES} interleaved partial sums (partial r takes
+     * p ≡ r mod 16 in increasing p, by FMA from 0), combined by {@link #tree16}: the order the SIMD kernels use with
+     * 16, 8 or 4 lanes, so both agree bit for bit on every machine.
+     */
+    static void matvec(int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        float[] part = new float[MATVEC_LANES];
+        for (int i = 0; i < n; i++) {
+            java.util.Arrays.fill(part, 0f);
+            int ai = aOff + i * lda;
+            for (int p = 0; p < k; p++) part[p & 15] = Math.fma(a[ai + p], x[xOff + p * ldx], part[p & 15]);
+            c[cOff + i * ldc] = tree16(part, 0);
+        }
+    }
+
+    /** t[off] + ... + t[off + 15] as a fixed pairwise tree: halves added lane-wise, 8 + 4 + 2 + 1 additions. */
+    static float tree16(float[] t, int off) {
+        for (int w = 8; w >= 1; w >>= 1) {
+            for (int r = 0; r < w; r++) t[off + r] += t[off + r + w];
+        }
+        return t[off];
     }
 
     @Override

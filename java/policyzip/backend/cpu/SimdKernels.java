@@ -3,6 +3,7 @@ package policyzip.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import policyzip.policy.Activation;
 
@@ -27,6 +28,12 @@ final class SimdKernels implements Kernels {
 
     @Override
     public void gemm(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        if (m == 1) {
+            if (ldx == 1 && L == 16) matvec16(n, k, a, aOff, lda, x, xOff, c, cOff, ldc);
+            else if (ldx == 1 && L == 8) matvec8(n, k, a, aOff, lda, x, xOff, c, cOff, ldc);
+            else ScalarKernels.matvec(n, k, a, aOff, lda, x, xOff, ldx, c, cOff, ldc);
+            return;
+        }
         int j = 0;
         for (; j + 2 * L <= m; j += 2 * L) {
             int i = 0;
@@ -38,6 +45,88 @@ final class SimdKernels implements Kernels {
             int i = 0;
             for (; i + 4 <= n; i += 4) tile4x1(k, a, aOff + i * lda, lda, x, xOff + j, ldx, c, cOff + i * ldc + j, ldc, mask);
             for (; i < n; i++) tile1x1(k, a, aOff + i * lda, x, xOff + j, ldx, c, cOff + i * ldc + j, mask);
+        }
+    }
+
+    // Matrix-vector products (gemm with m = 1): 16 interleaved partial sums per row (lane r takes p ≡ r mod 16), a
+    // masked tail for p >= k & ~15 into lanes 0.., then the fixed tree of ScalarKernels.tree16 done in registers
+    // (lane r += lane r + w for w = 8, 4, 2, 1). Written out by hand: a helper taking or returning a vector that C2
+    // declines to inline boxes it.
+    private static final VectorShuffle<Float> SHIFT8 = shift(8), SHIFT4 = shift(4), SHIFT2 = shift(2), SHIFT1 = shift(1);
+
+    private static VectorShuffle<Float> shift(int w) {
+        return VectorShuffle.fromOp(S, i -> (i + w) % L);
+    }
+
+    /**
+     * {@link ScalarKernels#matvec} with 16 lanes: 4 rows at a time, one accumulator (= 16 partial sums) per row. (8 rows
+     * made a method C1 cannot compile, "out of virtual registers", which then never reached C2 in short runs.)
+     */
+    private static void matvec16(int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, float[] c, int cOff, int ldc) {
+        int kFull = k & ~15, i = 0;
+        VectorMask<Float> tail = S.indexInRange(0, k - kFull);
+        boolean hasTail = kFull < k;
+        FloatVector xt = hasTail ? FloatVector.fromArray(S, x, xOff + kFull, tail) : null;
+        for (; i + 4 <= n; i += 4) {
+            int r0 = aOff + i * lda;
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int p = 0; p < kFull; p += 16) {
+                FloatVector xv = FloatVector.fromArray(S, x, xOff + p);
+                int q = r0 + p;
+                s0 = FloatVector.fromArray(S, a, q).fma(xv, s0);
+                s1 = FloatVector.fromArray(S, a, q + 1 * lda).fma(xv, s1);
+                s2 = FloatVector.fromArray(S, a, q + 2 * lda).fma(xv, s2);
+                s3 = FloatVector.fromArray(S, a, q + 3 * lda).fma(xv, s3);
+            }
+            if (hasTail) {
+                s0 = FloatVector.fromArray(S, a, r0 + kFull, tail).fma(xt, s0);
+                s1 = FloatVector.fromArray(S, a, r0 + 1 * lda + kFull, tail).fma(xt, s1);
+                s2 = FloatVector.fromArray(S, a, r0 + 2 * lda + kFull, tail).fma(xt, s2);
+                s3 = FloatVector.fromArray(S, a, r0 + 3 * lda + kFull, tail).fma(xt, s3);
+            }
+            s0 = s0.add(s0.rearrange(SHIFT8)); s0 = s0.add(s0.rearrange(SHIFT4)); s0 = s0.add(s0.rearrange(SHIFT2)); s0 = s0.add(s0.rearrange(SHIFT1));
+            s1 = s1.add(s1.rearrange(SHIFT8)); s1 = s1.add(s1.rearrange(SHIFT4)); s1 = s1.add(s1.rearrange(SHIFT2)); s1 = s1.add(s1.rearrange(SHIFT1));
+            s2 = s2.add(s2.rearrange(SHIFT8)); s2 = s2.add(s2.rearrange(SHIFT4)); s2 = s2.add(s2.rearrange(SHIFT2)); s2 = s2.add(s2.rearrange(SHIFT1));
+            s3 = s3.add(s3.rearrange(SHIFT8)); s3 = s3.add(s3.rearrange(SHIFT4)); s3 = s3.add(s3.rearrange(SHIFT2)); s3 = s3.add(s3.rearrange(SHIFT1));
+            c[cOff + (i + 0) * ldc] = s0.lane(0);
+            c[cOff + (i + 1) * ldc] = s1.lane(0);
+            c[cOff + (i + 2) * ldc] = s2.lane(0);
+            c[cOff + (i + 3) * ldc] = s3.lane(0);
+        }
+        for (; i < n; i++) {
+            int r0 = aOff + i * lda;
+            FloatVector s0 = FloatVector.zero(S);
+            for (int p = 0; p < kFull; p += 16) s0 = FloatVector.fromArray(S, a, r0 + p).fma(FloatVector.fromArray(S, x, xOff + p), s0);
+            if (hasTail) s0 = FloatVector.fromArray(S, a, r0 + kFull, tail).fma(xt, s0);
+            s0 = s0.add(s0.rearrange(SHIFT8)); s0 = s0.add(s0.rearrange(SHIFT4)); s0 = s0.add(s0.rearrange(SHIFT2)); s0 = s0.add(s0.rearrange(SHIFT1));
+            c[cOff + i * ldc] = s0.lane(0);
+        }
+    }
+
+    /**
+     * {@link ScalarKernels#matvec} with 8 lanes: per row two accumulators (p mod 16 in 0-7 and in 8-15), whose
+     * lane-wise sum is the tree's first level; 4 rows at a time.
+     */
+    private static void matvec8(int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, float[] c, int cOff, int ldc) {
+        int kFull = k & ~15;
+        VectorMask<Float> tLo = S.indexInRange(0, Math.min(8, k - kFull)), tHi = S.indexInRange(0, Math.max(0, k - kFull - 8));
+        boolean hasTail = kFull < k;
+        FloatVector xl = hasTail ? FloatVector.fromArray(S, x, xOff + kFull, tLo) : null;
+        FloatVector xh = hasTail ? FloatVector.fromArray(S, x, xOff + kFull + 8, tHi) : null;
+        for (int i = 0; i < n; i++) {
+            int r0 = aOff + i * lda;
+            FloatVector lo = FloatVector.zero(S), hi = lo;
+            for (int p = 0; p < kFull; p += 16) {
+                lo = FloatVector.fromArray(S, a, r0 + p).fma(FloatVector.fromArray(S, x, xOff + p), lo);
+                hi = FloatVector.fromArray(S, a, r0 + p + 8).fma(FloatVector.fromArray(S, x, xOff + p + 8), hi);
+            }
+            if (hasTail) {
+                lo = FloatVector.fromArray(S, a, r0 + kFull, tLo).fma(xl, lo);
+                hi = FloatVector.fromArray(S, a, r0 + kFull + 8, tHi).fma(xh, hi);
+            }
+            FloatVector v = lo.add(hi);
+            v = v.add(v.rearrange(SHIFT4)); v = v.add(v.rearrange(SHIFT2)); v = v.add(v.rearrange(SHIFT1));
+            c[cOff + i * ldc] = v.lane(0);
         }
     }
 
