@@ -86,10 +86,9 @@ final class RolloutCommand implements Runnable {
         Map<String, RolloutResult> results = new LinkedHashMap<>();
         try (Backend be = backendOptions.create()) {
             Rollout rollout = new Rollout(be, env, mlp);
-            for (String t : tasks) {
-                try (Progress bar = new Progress(err, t, (long) batch * episodes * e.maxEpisodeSteps(), "steps")) {
-                    results.put(t, rollout.run(thetas, batch, t, episodes, seed, 0, (done, total) -> bar.update(done)));
-                }
+            try (Progress bar = new Progress(err, task == null ? "all tasks" : task, (long) batch * episodes * e.maxEpisodeSteps(), "steps")) {
+                if (task == null) results.putAll(rollout.runAllTasks(thetas, batch, episodes, seed, (done, total) -> bar.update(done)));
+                else results.put(task, rollout.run(thetas, batch, task, episodes, seed, 0, (done, total) -> bar.update(done)));
             }
             out.println("backend " + be.describe());
         }
@@ -119,16 +118,18 @@ final class RolloutCommand implements Runnable {
     }
 
     static void printTable(PrintWriter out, Map<String, RolloutResult> results) {
-        out.printf("%-8s %10s %10s %10s %10s %10s %10s %6s %12s%n", "task", "min", "p10", "median", "p90", "max", "mean", "best", "env-steps/s");
+        out.printf("%-8s %10s %10s %10s %10s %10s %10s %6s%n", "task", "min", "p10", "median", "p90", "max", "mean", "best");
         for (RolloutResult r : results.values()) {
             RolloutResult.Summary s = r.summary();
             double[] m = r.meanReturns();
             int best = 0;
             for (int b = 1; b < m.length; b++) if (m[b] > m[best]) best = b;
-            out.printf("%-8s %10s %10s %10s %10s %10s %10s %6d %12s%n", r.task(), Output.num(s.min()), Output.num(s.p10()),
-                    Output.num(s.median()), Output.num(s.p90()), Output.num(s.max()), Output.num(s.mean()), best,
-                    Output.num(r.stepsPerSecond()));
+            out.printf("%-8s %10s %10s %10s %10s %10s %10s %6d%n", r.task(), Output.num(s.min()), Output.num(s.p10()),
+                    Output.num(s.median()), Output.num(s.p90()), Output.num(s.max()), Output.num(s.mean()), best);
         }
+        RolloutResult first = results.values().iterator().next();
+        out.printf("%s env steps in %.2f s: %s env-steps/s, policy forward included%n", Output.num(first.envSteps()), first.seconds(),
+                Output.num(first.stepsPerSecond()));
     }
 
     /** Raw little-endian float32 [B, P]; refuses a length that is not a whole number of policies, and non-finite values. */

@@ -163,10 +163,20 @@ public final class MountainCarEnv extends VecEnv {
         finish(i, pf, vf, a, goal);
     }
 
-    /** Reward and termination of the task for the step that left instance i at observed (x, v) under raw action a. */
+    @Override protected boolean fillsTaskRewards() { return true; }
+
+    /** Reward and termination of the task(s) for the step that left instance i at observed (x, v) under raw action a. */
     private void finish(int i, float x, float v, float a, boolean goal) {
+        if (allTasks) {
+            for (int t = 0; t < 4; t++) task(t, i, x, v, a, goal, taskRewards[t], taskTerminated[t]);
+        } else {
+            task(taskId, i, x, v, a, goal, rewards, terminated);
+        }
+    }
+
+    private void task(int t, int i, float x, float v, float a, boolean goal, double[] rewards, boolean[] terminated) {
         double penalty = (double) a * a * 0.1; // math.pow(action[0], 2) * 0.1: exact square of a float32, then double
-        switch (taskId) {
+        switch (t) {
             case T_GOAL -> {
                 rewards[i] = (goal ? 100.0 : 0.0) - penalty;
                 terminated[i] = goal;

@@ -36,10 +36,31 @@ public abstract class VecEnv implements AutoCloseable {
     /** Instances never reset; {@link #step} refuses to run while this is positive. */
     private int unseeded;
 
+    /**
+     * The task name that makes an env report every task of its spec in one pass: the dynamics are the same for all
+     * tasks, so one trajectory serves them all until each task's own termination. Then {@link #taskRewards} and
+     * {@link #taskTerminated} hold every task's reward and termination of this step, {@link #rewards()} the first
+     * task's, and an instance terminates once every task has (truncation is common to all).
+     */
+    public static final String ALL_TASKS = "*";
+    protected final boolean allTasks;
+    /** ALL_TASKS mode: [T][N], this step's reward and termination per task (filled by the subclass, or by this class for one-task envs). */
+    protected final double[][] taskRewards;
+    protected final boolean[][] taskTerminated;
+    private final boolean[][] taskEnded;
+
     protected VecEnv(EnvSpec spec, String task, int n, AutoresetMode mode) {
         if (n < 1) throw new IllegalArgumentException("number of env instances must be >= 1, got " + n);
         this.spec = spec;
-        this.task = spec.checkTask(task);
+        this.allTasks = ALL_TASKS.equals(task);
+        this.task = allTasks ? ALL_TASKS : spec.checkTask(task);
+        if (allTasks && spec.tasks().size() > 1 && !fillsTaskRewards()) {
+            throw new IllegalArgumentException("env " + spec.name() + " cannot report all its tasks in one pass; step one task at a time");
+        }
+        int tasks = allTasks ? spec.tasks().size() : 0;
+        taskRewards = new double[tasks][n];
+        taskTerminated = new boolean[tasks][n];
+        taskEnded = new boolean[tasks][n];
         this.n = n;
         this.mode = mode;
         obs = new double[n * spec.obsDim()];
@@ -82,7 +103,24 @@ public abstract class VecEnv implements AutoCloseable {
         terminated[i] = false;
         truncated[i] = false;
         rewards[i] = 0;
+        for (int t = 0; t < taskEnded.length; t++) {
+            taskEnded[t][i] = false;
+            taskTerminated[t][i] = false;
+            taskRewards[t][i] = 0;
+        }
     }
+
+    /** Whether the subclass fills {@link #taskRewards} and {@link #taskTerminated} itself in ALL_TASKS mode. */
+    protected boolean fillsTaskRewards() { return false; }
+
+    /** ALL_TASKS mode: this step's reward of task t (index into the spec's tasks), [N]. */
+    public double[] taskRewards(int t) { return taskRewards[t]; }
+
+    /** ALL_TASKS mode: whether task t's own termination condition held this step, [N]. */
+    public boolean[] taskTerminated(int t) { return taskTerminated[t]; }
+
+    /** Whether this env reports every task ({@link #ALL_TASKS}). */
+    public boolean allTasks() { return allTasks; }
 
     /**
      * Steps every instance with actions [N, A] (float32, as Gymnasium's Box). Afterwards {@link #rewards()},
@@ -103,6 +141,7 @@ public abstract class VecEnv implements AutoCloseable {
             for (int i = 0; i < n; i++) skip[i] = terminated[i] | truncated[i];
         }
         stepInstances(actions);
+        if (allTasks) combineTasks();
         int limit = spec.maxEpisodeSteps();
         int o = spec.obsDim();
         for (int i = 0; i < n; i++) {
@@ -127,6 +166,22 @@ public abstract class VecEnv implements AutoCloseable {
                     skip[i] = true;
                 }
             }
+        }
+    }
+
+    /** ALL_TASKS mode: an instance terminates once every task has; {@code rewards} is the first task's. */
+    private void combineTasks() {
+        boolean single = !fillsTaskRewards();
+        for (int i = 0; i < n; i++) {
+            if (skip[i]) continue;
+            if (single) {
+                taskRewards[0][i] = rewards[i];
+                taskTerminated[0][i] = terminated[i];
+            }
+            boolean all = true;
+            for (int t = 0; t < taskEnded.length; t++) all &= taskEnded[t][i] |= taskTerminated[t][i];
+            terminated[i] = all;
+            rewards[i] = taskRewards[0][i];
         }
     }
 

@@ -64,11 +64,28 @@ public final class Rollout {
      * threads, one call at a time.
      */
     public RolloutResult run(float[] thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener) {
+        env.checkTask(task);
+        return runTasks(thetas, batch, task, episodes, seed, stateStride, listener)[0];
+    }
+
+    /**
+     * {@link #run} on every task of the env, in the env's order, from one pass over the trajectories where the env
+     * can report all its tasks at once ({@link VecEnv#ALL_TASKS}): each task's return stops at its own first
+     * termination or truncation, exactly as in a separate run. Each result's {@code envSteps} and {@code seconds} are
+     * those of the shared pass.
+     */
+    public Map<String, RolloutResult> runAllTasks(float[] thetas, int batch, int episodes, long seed, Listener listener) {
+        RolloutResult[] r = runTasks(thetas, batch, VecEnv.ALL_TASKS, episodes, seed, 0, listener);
+        Map<String, RolloutResult> out = new LinkedHashMap<>();
+        for (RolloutResult x : r) out.put(x.task(), x);
+        return out;
+    }
+
+    private RolloutResult[] runTasks(float[] thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener) {
         if (batch < 1 || episodes < 1) {
             throw new IllegalArgumentException("need at least one policy and one episode, got B=" + batch + ", E=" + episodes);
         }
         if (stateStride < 0) throw new IllegalArgumentException("state stride must be >= 0, got " + stateStride);
-        env.checkTask(task);
         long p = mlp.paramCount();
         if (thetas.length != batch * p) {
             throw new IllegalArgumentException("thetas has " + thetas.length + " floats; expected [B=" + batch + ", P=" + p + "] = " + batch * p);
@@ -78,10 +95,12 @@ public final class Rollout {
                 throw new IllegalArgumentException("policy " + i / p + " has a non-finite parameter (index " + i % p + " = " + thetas[i] + ")");
             }
         }
+        boolean all = VecEnv.ALL_TASKS.equals(task);
+        int tasks = all ? env.tasks().size() : 1;
         int n = Math.multiplyExact(batch, episodes);
         long started = System.nanoTime();
-        double[] returns = new double[n];
-        int[] lengths = new int[n];
+        double[][] returns = new double[tasks][n];
+        int[][] lengths = new int[tasks][n];
         int group = (int) Math.max(1, Math.min(batch, backend.preferredPolicyGroup(mlp, episodes)));
         int groups = (batch + group - 1) / group;
         FloatArrayList[] kept = new FloatArrayList[groups];
@@ -108,20 +127,26 @@ public final class Rollout {
         for (long s : steps) envSteps += s;
         float[] states = new float[0];
         if (stateStride > 0) {
-            FloatArrayList all = new FloatArrayList();
-            for (FloatArrayList k : kept) all.addAll(k);
-            states = all.toFloatArray();
+            FloatArrayList list = new FloatArrayList();
+            for (FloatArrayList k : kept) list.addAll(k);
+            states = list.toFloatArray();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        return new RolloutResult(env.id(), task, batch, episodes, returns, lengths, envSteps, seconds, states, env.obsDim());
+        RolloutResult[] out = new RolloutResult[tasks];
+        for (int t = 0; t < tasks; t++) {
+            out[t] = new RolloutResult(env.id(), all ? env.tasks().get(t) : task, batch, episodes, returns[t], lengths[t], envSteps,
+                    seconds, states, env.obsDim());
+        }
+        return out;
     }
 
     /** Policies [b0, b0 + gb) to the end of their episodes; returns the env steps taken. */
     private long runGroup(float[] thetas, int b0, int gb, String task, int episodes, long seed, int stateStride,
-                          FloatArrayList states, double[] returns, int[] lengths, Progress progress) {
+                          FloatArrayList states, double[][] returns, int[][] lengths, Progress progress) {
         int n = gb * episodes, o = env.obsDim(), a = env.actDim(), p = mlp.paramCount(), off = b0 * episodes;
-        int maxSteps = env.maxEpisodeSteps();
+        int maxSteps = env.maxEpisodeSteps(), tasks = returns.length;
         boolean[] finished = new boolean[n];
+        boolean[][] taskFinished = new boolean[tasks][n];
         long envSteps = 0;
         try (VecEnv vec = Envs.make(env.name(), task, n, AutoresetMode.DISABLED);
              Buffer th = backend.upload(thetas, b0 * p, gb * p);
@@ -131,7 +156,6 @@ public final class Rollout {
                 for (int e = 0; e < episodes; e++) vec.reset(b * episodes + e, seed + e);
             }
             float[] obs = new float[n * o], act = new float[n * a];
-            double[] rewards = vec.rewards();
             boolean[] term = vec.terminated(), trunc = vec.truncated();
             int running = n;
             for (int t = 0; running > 0; t++) {
@@ -146,28 +170,30 @@ public final class Rollout {
                 backend.read(ab, act, 0);
                 vec.step(act);
                 envSteps += running;
+                for (int k = 0; k < tasks; k++) {
+                    double[] r = vec.allTasks() ? vec.taskRewards(k) : vec.rewards();
+                    boolean[] te = vec.allTasks() ? vec.taskTerminated(k) : term;
+                    boolean[] done = taskFinished[k];
+                    double[] ret = returns[k];
+                    int[] len = lengths[k];
+                    for (int i = 0; i < n; i++) {
+                        if (done[i]) continue;
+                        ret[off + i] += r[i];
+                        len[off + i]++;
+                        if (te[i] || trunc[i]) done[i] = true;
+                    }
+                }
                 long credit = running;
                 for (int i = 0; i < n; i++) {
-                    if (finished[i]) continue;
-                    returns[off + i] += rewards[i];
-                    lengths[off + i]++;
-                    if (term[i] || trunc[i]) {
-                        finished[i] = true;
-                        running--;
-                        credit += maxSteps - lengths[off + i];
-                    }
+                    if (finished[i] || !(term[i] || trunc[i])) continue;
+                    finished[i] = true;
+                    running--;
+                    credit += maxSteps - vec.elapsed(i);
                 }
                 progress.add(credit);
             }
         }
         return envSteps;
-    }
-
-    /** {@link #run} on every task of the env, in the env's order. */
-    public Map<String, RolloutResult> runAllTasks(float[] thetas, int batch, int episodes, long seed, Listener listener) {
-        Map<String, RolloutResult> out = new LinkedHashMap<>();
-        for (String task : env.tasks()) out.put(task, run(thetas, batch, task, episodes, seed, 0, listener));
-        return out;
     }
 
     /** Sums progress from the groups' threads and reports it, one call at a time, at most ~100 times a run. */

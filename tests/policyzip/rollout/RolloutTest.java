@@ -134,4 +134,40 @@ class RolloutTest {
             assertThrows(IllegalArgumentException.class, () -> r.run(new float[17], 1, "goal", 0, 0, 0, null));
         }
     }
+
+    /** 2-4-1 policy a = tanh(1000·v): pumps energy with the velocity, so it reaches the goal (and terminates 'goal'). */
+    static float[] bangBang() {
+        MlpSpec mlp = MlpSpec.of("small", 2, 1, Activation.RELU, 1f);
+        float[] t = new float[mlp.paramCount()];
+        // Layer 0: W [4, 2] then b [4]; h0 = relu(1000 v), h1 = relu(-1000 v).
+        t[mlp.weightOffset(0) + 1] = 1000f;
+        t[mlp.weightOffset(0) + 2 + 1] = -1000f;
+        // Layer 1: W [1, 4]: out = tanh(h0 - h1).
+        t[mlp.weightOffset(1)] = 1f;
+        t[mlp.weightOffset(1) + 1] = -1f;
+        return t;
+    }
+
+    @Test
+    void allTasksInOnePassEqualSeparateRuns() {
+        MlpSpec mlp = MlpSpec.of("small", 2, 1, Activation.RELU, 1f);
+        float[] random = PolicyInit.initialize(mlp, new long[] {1, 2, 3});
+        float[] thetas = new float[4 * mlp.paramCount()];
+        System.arraycopy(random, 0, thetas, 0, random.length);
+        System.arraycopy(bangBang(), 0, thetas, random.length, mlp.paramCount());
+        try (CpuBackend be = new CpuBackend(2)) {
+            Rollout r = new Rollout(be, "mountaincar", mlp);
+            var all = r.runAllTasks(thetas, 4, 2, 7, null);
+            assertEquals(Envs.spec("mountaincar").tasks(), java.util.List.copyOf(all.keySet()));
+            for (String task : all.keySet()) {
+                RolloutResult one = r.run(thetas, 4, task, 2, 7, 0, null);
+                assertArrayEquals(one.returns(), all.get(task).returns(), task);
+                assertArrayEquals(one.lengths(), all.get(task).lengths(), task);
+            }
+            // The bang-bang policy reaches the goal: 'goal' ends early with the +100, the other tasks run on.
+            RolloutResult goal = all.get("goal");
+            assertTrue(goal.lengths()[6] < 999 && goal.returns()[6] > 90, "bang-bang: " + goal.lengths()[6] + " steps, return " + goal.returns()[6]);
+            assertEquals(999, all.get("speed").lengths()[6]);
+        }
+    }
 }
