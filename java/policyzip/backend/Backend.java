@@ -81,6 +81,19 @@ public interface Backend extends AutoCloseable {
      */
     void knnSquaredDistances(Buffer queries, int rowsQ, Buffer pool, int rowsP, int dim, int k, int selfOffset, Buffer out);
 
+    /**
+     * Per-column affine map {@code y[r, c] = x[r, c] · scale[c] + shift[c]} (shift may be null: 0); x, y [R, C],
+     * scale, shift [C]; y may be x. Standardises policy parameters on the way into the encoder and back out of the
+     * decoder; with shift null it is also the backward of either.
+     */
+    void columnAffine(Buffer x, int rows, int cols, Buffer scale, Buffer shift, Buffer y);
+
+    /**
+     * Mean squared error {@code L = Σ (pred − target)² / n} over n = pred.length() elements, returned (the sum in
+     * double), and its gradient {@code grad = 2 (pred − target) / n} (grad may be null).
+     */
+    double meanSquaredError(Buffer pred, Buffer target, Buffer grad);
+
     /** How many threads may usefully call this backend at once: the CPU backend's thread count; a GPU's 1. */
     default int concurrentCallers() { return 1; }
 

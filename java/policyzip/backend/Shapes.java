@@ -27,6 +27,12 @@ public final class Shapes {
         positive("batch B", batch);
         positive("states M", m);
         int o = mlp.obsDim();
+        // Fast path without building messages: this runs once per env step in rollouts.
+        if (theta != null && states != null && actions != null && theta.length() == (long) batch * mlp.paramCount()
+                && states.length() == layout.length(batch, m, o) && actions.length() == (long) batch * m * mlp.actDim()
+                && (activations == null || activations.length() == (long) batch * mlp.hiddenUnits() * m)) {
+            return;
+        }
         length("theta", theta, (long) batch * mlp.paramCount(), "[B=" + batch + ", P=" + mlp.paramCount() + "]");
         length("states", states, layout.length(batch, m, o),
                 layout == StateLayout.SHARED ? "[M=" + m + ", O=" + o + "]" : "[B=" + batch + ", M=" + m + ", O=" + o + "]");
@@ -39,6 +45,10 @@ public final class Shapes {
         positive("rows R", rows);
         positive("input width I", in);
         positive("output width J", out);
+        if (x != null && w != null && y != null && x.length() == (long) rows * in && w.length() == (long) out * in
+                && y.length() == (long) rows * out) {
+            return;
+        }
         length("x", x, (long) rows * in, "[R=" + rows + ", I=" + in + "]");
         length("W", w, (long) out * in, "[J=" + out + ", I=" + in + "]");
         length("y", y, (long) rows * out, "[R=" + rows + ", J=" + out + "]");

@@ -8,6 +8,9 @@ import policyzip.backend.Buffer;
 import policyzip.backend.StateLayout;
 import policyzip.backend.cpu.CpuBackend;
 import policyzip.backend.cpu.KernelsProvider;
+import policyzip.dataset.NoveltyConfig;
+import policyzip.dataset.NoveltySearch;
+import policyzip.dataset.PolicyRefs;
 import policyzip.env.AutoresetMode;
 import policyzip.env.EnvSpec;
 import policyzip.env.Envs;
@@ -17,11 +20,14 @@ import policyzip.policy.MlpSpec;
 import policyzip.policy.PolicyInit;
 
 /**
- * The named benchmark workloads (issue 2), shared by {@code policyzip bench} and the JMH suites:
+ * The named benchmark workloads, shared by {@code policyzip bench} and the JMH suites:
  * <ul>
  *   <li>{@code fwd-small}, {@code fwd-medium}, {@code fwd-large}: batched forward of B different MountainCar
  *   policies on M = 256 shared states, 2-8-1 with B = 4096, 2-32-32-1 with B = 1024 and 2-400-300-1 with B = 64.
  *   (fwd-small is 2-8-1 as issue 2 defines it; the {@code small} preset of SPEC.md is 2-4-1.)</li>
+ *   <li>{@code knn-20k}: novelty's exact 10-NN of 20,000 descriptors of dimension 256 among themselves.</li>
+ *   <li>{@code descriptors-medium}, {@code descriptors-large}: dataset generation's descriptor step, θ from seeds then
+ *   256 probe states, for 10,000 medium or 256 large policies.</li>
  *   <li>{@code env-mountaincar}, {@code env-pendulum}: N = 4096 instances stepped 100 times with fixed random actions,
  *   on the calling thread (env stepping is single-threaded per VecEnv).</li>
  * </ul>
@@ -32,7 +38,7 @@ public final class Workloads {
     public static final int FWD_STATES = 256;
 
     public static List<String> names() {
-        return List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "env-mountaincar", "env-pendulum");
+        return List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "descriptors-medium", "descriptors-large", "env-mountaincar", "env-pendulum");
     }
 
     /** A ready workload on {@code backend} (the env workloads ignore it). */
@@ -42,6 +48,8 @@ public final class Workloads {
             case "fwd-medium" -> new Forward("fwd-medium", MlpSpec.MEDIUM, 1024, backend);
             case "fwd-large" -> new Forward("fwd-large", MlpSpec.LARGE, 64, backend);
             case "knn-20k" -> new Knn("knn-20k", 20_000, 256, 10, backend);
+            case "descriptors-medium" -> new Descriptors("descriptors-medium", "medium", 10_000, backend);
+            case "descriptors-large" -> new Descriptors("descriptors-large", "large", 256, backend);
             case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
             case "env-pendulum" -> new EnvSteps("env-pendulum", "pendulum", 4096, 100);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()));
@@ -192,6 +200,57 @@ public final class Workloads {
         @Override public void close() {
             descBuf.close();
             outBuf.close();
+        }
+    }
+
+    /**
+     * Dataset generation's descriptor step: B random MountainCar policies regenerated from their seeds, then their
+     * actions on M = 256 probe states ({@link NoveltySearch#descriptors}); one item = one policy's descriptor.
+     */
+    static final class Descriptors implements Workload {
+        private final String name;
+        private final NoveltyConfig cfg;
+        private final NoveltySearch search;
+        private final PolicyRefs refs = new PolicyRefs();
+        private final float[] probes, out;
+        private final Backend be;
+
+        Descriptors(String name, String size, int batch, Backend be) {
+            this.name = name;
+            this.be = be;
+            this.cfg = new NoveltyConfig("mountaincar", size, Activation.RELU, 50_000, batch, 256, 10, 0.1, 0, 0.1f, 0, 1);
+            this.search = new NoveltySearch(be, cfg);
+            for (int i = 0; i < batch; i++) refs.addFresh(1000 + i);
+            probes = cfg.envSpec().sampleProbeStates(256, 3);
+            out = new float[batch * 256];
+        }
+
+        @Override public String name() { return name; }
+        @Override public String description() {
+            return refs.size() + " policies " + cfg.mlp().describe() + " from seeds × M=256 probe states on " + be.name();
+        }
+        @Override public String unit() { return "descriptors/s"; }
+        @Override public double itemsPerOp() { return refs.size(); }
+        @Override public double flopsPerOp() { return 2.0 * cfg.mlp().macsPerState() * 256 * refs.size(); }
+        @Override public void run() { search.descriptors(refs, probes, out, 0); }
+
+        @Override public void verify() {
+            run();
+            MlpSpec mlp = cfg.mlp();
+            int check = Math.min(4, refs.size());
+            try (CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
+                for (int b = 0; b < check; b++) {
+                    Buffer a = ref.allocate(256);
+                    ref.mlpForward(mlp, ref.upload(PolicyInit.initialize(mlp, refs.root(b))), 1, ref.upload(probes), StateLayout.SHARED, 256, a, null);
+                    float[] want = new float[256];
+                    ref.read(a, want, 0);
+                    for (int j = 0; j < 256; j++) {
+                        if (!(Math.abs(out[b * 256 + j] - want[j]) <= 1e-5f + 1e-5f * Math.abs(want[j]))) {
+                            throw new IllegalStateException(name + ": descriptor " + b + " entry " + j + " is " + out[b * 256 + j] + ", the scalar reference gives " + want[j]);
+                        }
+                    }
+                }
+            }
         }
     }
 

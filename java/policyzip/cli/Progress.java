@@ -12,7 +12,8 @@ final class Progress implements AutoCloseable {
     private final String label, unit;
     private final long total;
     private final boolean tty = System.console() != null;
-    private final long started = System.nanoTime();
+    /** Set by the first {@link #update}: a bar made before its phase starts must not count the wait in its ETA. */
+    private long started = -1;
     private long lastDraw;
     private int lastDecile = -1;
     private String extra = "";
@@ -29,6 +30,7 @@ final class Progress implements AutoCloseable {
 
     void update(long done) {
         long now = System.nanoTime();
+        if (started < 0) started = now;
         int decile = (int) Math.min(10, done * 10 / total);
         if (tty) {
             if (now - lastDraw < 100_000_000L && done < total) return;

@@ -164,8 +164,11 @@ public final class NoveltySearch {
         return novelty;
     }
 
-    /** Behaviour descriptors of every policy in {@code refs} into {@code dst[off ..]}, [count, M·A]. */
-    void descriptors(PolicyRefs refs, float[] probes, float[] dst, int off) {
+    /**
+     * Behaviour descriptors of every policy in {@code refs} into {@code dst[off ..]}, [count, M·A]: θ regenerated from
+     * the seeds in chunks of at most 64 MB, then one batched forward per chunk on the M probe states [M, O].
+     */
+    public void descriptors(PolicyRefs refs, float[] probes, float[] dst, int off) {
         int p = mlp.paramCount(), m = cfg.probes(), d = m * mlp.actDim(), n = refs.size();
         int chunk = Math.max(1, Math.min(n, THETA_CHUNK_FLOATS / p));
         float[] theta = new float[chunk * p], acts = new float[chunk * d];

@@ -49,11 +49,20 @@ public final class PolicyRefs {
         int p = mlp.paramCount();
         if (dst.length < (long) count * p) throw new IllegalArgumentException("theta buffer holds " + dst.length + " floats, need " + (long) count * p);
         IntStream range = IntStream.range(0, count);
-        (count * (long) p >= 1 << 16 ? range.parallel() : range).forEach(b -> {
-            int i = from + b;
-            PolicyInit.initialize(mlp, root.getLong(i), dst, b * p);
-            for (int j = offset.getInt(i); j < offset.getInt(i + 1); j++) PolicyInit.mutate(mlp, chain.getLong(j), sigma, dst, b * p);
-        });
+        (count * (long) p >= 1 << 16 ? range.parallel() : range).forEach(b -> theta(mlp, sigma, from + b, dst, b * p));
+    }
+
+    /** Writes θ of policy i into {@code dst[off, off + P)}. */
+    public void theta(MlpSpec mlp, float sigma, int i, float[] dst, int off) {
+        PolicyInit.initialize(mlp, root.getLong(i), dst, off);
+        for (int j = offset.getInt(i); j < offset.getInt(i + 1); j++) PolicyInit.mutate(mlp, chain.getLong(j), sigma, dst, off);
+    }
+
+    /** Writes θ of policies {@code index[0..count)} into dst [count, P], in parallel over policies. */
+    public void thetas(MlpSpec mlp, float sigma, int[] index, int count, float[] dst) {
+        int p = mlp.paramCount();
+        IntStream range = IntStream.range(0, count);
+        (count * (long) p >= 1 << 16 ? range.parallel() : range).forEach(b -> theta(mlp, sigma, index[b], dst, b * p));
     }
 
     public long[] roots() { return root.toLongArray(); }

@@ -129,4 +129,23 @@ public class CliTest {
         assertEquals(0, info.waitFor(), infoText);
         assertTrue(infoText.contains("module jdk.incubator.vector absent"), infoText);
     }
+
+    @Test
+    void datasetCommandWritesRefusesToOverwriteAndInspects(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("small.pzd");
+        String[] args = {"dataset", "--env", "mountaincar", "--size", "small", "--n", "40", "--generation", "20", "--probes", "8",
+                "--neighbours", "3", "--keep", "0.5", "--threads", "1", "--out", f.toString()};
+        Run r = run(args);
+        assertEquals(0, r.status(), r.err());
+        assertTrue(Files.exists(f) && !Files.exists(dir.resolve("small.pzd.partial")));
+        Run again = run(args);
+        assertEquals(2, again.status());
+        assertTrue(again.err().contains("--force"), again.err());
+        Run inspect = run("dataset", "inspect", f.toString());
+        assertEquals(0, inspect.status(), inspect.err());
+        assertTrue(inspect.out().contains("N=40") && inspect.out().contains("height"), inspect.out());
+        Run missing = run("dataset", "--n", "40");
+        assertEquals(2, missing.status());
+        assertTrue(missing.err().contains("--out"), missing.err());
+    }
 }

@@ -343,6 +343,52 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void columnAffine(Buffer x, int rows, int cols, Buffer scale, Buffer shift, Buffer y) {
+        Shapes.positive("rows R", rows);
+        Shapes.positive("columns C", cols);
+        Shapes.length("x", x, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
+        Shapes.length("y", y, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
+        Shapes.length("scale", scale, cols, "[C=" + cols + "]");
+        Shapes.optionalLength("shift", shift, cols, "[C=" + cols + "]");
+        ArrayBuffer xa = cast(x), ya = cast(y), sc = cast(scale), sh = cast(shift);
+        int rowChunk = Math.max(1, (1 << 16) / cols);
+        par.forEach((rows + rowChunk - 1) / rowChunk, c -> {
+            for (int r = c * rowChunk, end = Math.min(rows, r + rowChunk); r < end; r++) {
+                int xi = xa.offset + r * cols, yi = ya.offset + r * cols;
+                if (sh == null) {
+                    for (int j = 0; j < cols; j++) ya.data[yi + j] = xa.data[xi + j] * sc.data[sc.offset + j];
+                } else {
+                    for (int j = 0; j < cols; j++) ya.data[yi + j] = Math.fma(xa.data[xi + j], sc.data[sc.offset + j], sh.data[sh.offset + j]);
+                }
+            }
+        });
+    }
+
+    @Override
+    public double meanSquaredError(Buffer pred, Buffer target, Buffer grad) {
+        int n = pred.length();
+        Shapes.positive("elements n", n);
+        Shapes.length("target", target, n, "[n=" + n + "]");
+        Shapes.optionalLength("grad", grad, n, "[n=" + n + "]");
+        ArrayBuffer p = cast(pred), t = cast(target), g = cast(grad);
+        int chunk = 1 << 16, chunks = (n + chunk - 1) / chunk;
+        double[] partial = new double[chunks];
+        float scale = 2f / n;
+        par.forEach(chunks, c -> {
+            double s = 0;
+            for (int i = c * chunk, end = Math.min(n, i + chunk); i < end; i++) {
+                float d = p.data[p.offset + i] - t.data[t.offset + i];
+                s += (double) d * d;
+                if (g != null) g.data[g.offset + i] = scale * d;
+            }
+            partial[c] = s;
+        });
+        double sum = 0;
+        for (double s : partial) sum += s; // in chunk order: independent of the thread count
+        return sum / n;
+    }
+
+    @Override
     public void pairwiseSquaredDistances(Buffer x, int rowsX, Buffer y, int rowsY, int dim, Buffer out) {
         Shapes.positive("rows of x", rowsX);
         Shapes.positive("rows of y", rowsY);
