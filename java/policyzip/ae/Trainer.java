@@ -1,0 +1,234 @@
+package policyzip.ae;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import policyzip.backend.AdamConfig;
+import policyzip.backend.Backend;
+import policyzip.backend.Buffer;
+import policyzip.backend.StateLayout;
+import policyzip.dataset.Dataset;
+import policyzip.dataset.PolicyRefs;
+import policyzip.env.EnvSpec;
+import policyzip.policy.MlpSpec;
+import policyzip.policy.PolicyInit;
+
+/**
+ * Trains the policy autoencoder on a dataset (SPEC.md section 2, step 2).
+ *
+ * <p>Each step t (1-based) draws B training policies (with replacement, from a counter-based stream of (seed, t))
+ * and, for the behavioural loss, M fresh states (MountainCar, Pendulum: uniform in the probe box, seed (seed, t)):
+ * <pre>
+ *   L = 1/(B·M·A) Σ_i Σ_j ‖π_{θ_i}(s_j) − π_{g(f(θ_i))}(s_j)‖²
+ * </pre>
+ * computed with two batched forwards (the originals without, the decoded with cached activations), its gradient
+ * through the batched policy backward into θ', then through the decoder and the encoder; one Adam step on all
+ * autoencoder parameters. The {@link TrainConfig.Loss#PARAMETER} ablation uses the squared error of the standardised
+ * parameters instead. Everything a step reads derives from (seed, t), so a resumed run repeats an uninterrupted one.
+ *
+ * <p>The last {@code heldOut} fraction of the dataset is never trained on; every {@code evalEvery} steps the
+ * behavioural loss of up to 512 of those policies on fixed states is recorded. A non-finite loss stops training with
+ * the step and the last checkpoint named.
+ */
+public final class Trainer {
+    private static final long PHI = 0x9E3779B97F4A7C15L;
+    private static final long BATCH_STREAM = 0x4241544348L, STATE_STREAM = 0x5354415445L, EVAL_STREAM = 0x4556414CL;
+    static final int EVAL_POLICIES = 512;
+
+    /** Progress callbacks (may throw to stop training; the last checkpoint stays). */
+    public interface Listener {
+        default void onStep(int step, int steps, double loss) {}
+        default void onEval(int step, double heldOutLoss) {}
+        default void onCheckpoint(int step, Path file) {}
+    }
+
+    private final Backend be;
+    private final Dataset ds;
+    private final TrainConfig cfg;
+    private final MlpSpec mlp;
+    private final EnvSpec env;
+    private final int nTrain, nEval;
+
+    public Trainer(Backend be, Dataset ds, TrainConfig cfg) {
+        this.be = be;
+        this.ds = ds;
+        this.cfg = cfg;
+        this.mlp = ds.mlp();
+        this.env = ds.env();
+        if (!env.hasProbeBox()) {
+            throw new IllegalArgumentException("env " + env.name() + " draws training states from rollouts, which this version does not store yet");
+        }
+        int n = ds.size();
+        int held = (int) Math.round(cfg.heldOut() * n);
+        nTrain = n - held;
+        nEval = Math.min(EVAL_POLICIES, held);
+        if (nTrain < 2) throw new IllegalArgumentException("dataset " + ds.path() + " leaves " + nTrain + " training policies; lower --held-out");
+    }
+
+    public int trainingPolicies() { return nTrain; }
+
+    /** Per-coordinate mean and standard deviation of θ over up to statsPolicies training policies (evenly spaced). */
+    public float[][] standardisation() {
+        int p = mlp.paramCount(), count = Math.min(nTrain, cfg.statsPolicies());
+        double[] sum = new double[p], sq = new double[p];
+        int chunk = Math.max(1, Math.min(count, (1 << 22) / p));
+        float[] th = new float[chunk * p];
+        int[] idx = new int[chunk];
+        PolicyRefs refs = ds.contents().refs();
+        for (int from = 0; from < count; from += chunk) {
+            int b = Math.min(chunk, count - from);
+            for (int j = 0; j < b; j++) idx[j] = (int) ((long) (from + j) * nTrain / count);
+            refs.thetas(mlp, ds.config().mutationSigma(), idx, b, th);
+            for (int j = 0; j < b; j++) {
+                for (int q = 0; q < p; q++) {
+                    double v = th[j * p + q];
+                    sum[q] += v;
+                    sq[q] += v * v;
+                }
+            }
+        }
+        float[] mean = new float[p], std = new float[p];
+        for (int q = 0; q < p; q++) {
+            double m = sum[q] / count, var = Math.max(0, sq[q] / count - m * m);
+            mean[q] = (float) m;
+            std[q] = (float) Math.max(Math.sqrt(var), 1e-6);
+        }
+        return new float[][] {mean, std};
+    }
+
+    /** Trains to {@code cfg.steps()}, writing checkpoints to {@code checkpoint}; with {@code resume}, continues it. */
+    public Checkpoint train(Path checkpoint, boolean resume, Listener listener) throws IOException {
+        Listener l = listener == null ? new Listener() {} : listener;
+        Checkpoint start = null;
+        if (resume && Files.exists(checkpoint)) {
+            start = Checkpoint.read(checkpoint);
+            if (!start.config().sameRunAs(cfg)) {
+                throw new IllegalArgumentException(checkpoint + " was trained with other options (" + start.config().toJson()
+                        + "); resume with those, or write a new checkpoint");
+            }
+            start.checkDataset(ds);
+        } else if (!resume && Files.exists(checkpoint)) {
+            throw new IllegalArgumentException(checkpoint + " exists; pass --resume to continue it or --force to start over");
+        }
+        float[][] stats = start != null ? new float[][] {start.mean(), start.std()} : standardisation();
+        int b = cfg.batch(), m = cfg.states(), p = mlp.paramCount(), a = mlp.actDim();
+        try (Autoencoder ae = new Autoencoder(be, mlp, cfg.latent(), cfg.encoderHidden(), cfg.decoderHidden(), stats[0], stats[1],
+                start == null ? null : start.params(), PolicyInit.mix64(cfg.seed()), b);
+             Buffer mBuf = start == null ? be.allocate(ae.paramCount()) : be.upload(start.adamM());
+             Buffer vBuf = start == null ? be.allocate(ae.paramCount()) : be.upload(start.adamV());
+             Buffer theta = be.allocate(b * p);
+             Buffer states = be.allocate(m * mlp.obsDim());
+             Buffer target = be.allocate(b * m * a);
+             Buffer pred = be.allocate(b * m * a);
+             Buffer dPred = be.allocate(b * m * a);
+             Buffer cache = be.allocate(b * mlp.hiddenUnits() * m);
+             Buffer dTheta = be.allocate(b * p)) {
+            AdamConfig adam = AdamConfig.defaults(cfg.lr());
+            double[] losses = Arrays.copyOf(start == null ? new double[0] : start.trainLoss(), cfg.steps());
+            int[] evalSteps = start == null ? new int[0] : start.evalSteps();
+            double[] evalLosses = start == null ? new double[0] : start.evalLoss();
+            int first = start == null ? 1 : start.step() + 1;
+            int lastSaved = first - 1;
+            float[] thHost = new float[b * p];
+            int[] idx = new int[b];
+            EvalSet eval = nEval > 0 ? new EvalSet() : null;
+            for (int t = first; t <= cfg.steps(); t++) {
+                long stepSeed = PolicyInit.mix64(cfg.seed() + t * PHI);
+                for (int j = 0; j < b; j++) idx[j] = (int) (unit(PolicyInit.mix64(stepSeed ^ BATCH_STREAM) + (j + 1) * PHI) * nTrain);
+                ds.contents().refs().thetas(mlp, ds.config().mutationSigma(), idx, b, thHost);
+                be.write(theta, thHost, 0);
+                ae.forward(theta, b);
+                double loss;
+                if (cfg.loss() == TrainConfig.Loss.BEHAVIOURAL) {
+                    be.write(states, env.sampleProbeStates(m, stepSeed ^ STATE_STREAM), 0);
+                    loss = behavioural(be, mlp, ae, theta, b, states, m, target, pred, dPred, cache, dTheta);
+                } else {
+                    loss = be.meanSquaredError(ae.standardisedOutput(b), ae.standardisedInput(b), dTheta);
+                    ae.backwardFromStandardisedOutput(dTheta, b);
+                }
+                if (!Double.isFinite(loss)) {
+                    throw new IllegalStateException("training diverged at step " + t + " (loss " + loss + "); "
+                            + (lastSaved > 0 ? "the checkpoint of step " + lastSaved + " is kept" : "no checkpoint was written")
+                            + "; try a lower --lr");
+                }
+                be.adamStep(adam, t, ae.params(), ae.grads(), mBuf, vBuf);
+                losses[t - 1] = loss;
+                l.onStep(t, cfg.steps(), loss);
+                if (eval != null && (t % cfg.evalEvery() == 0 || t == cfg.steps())) {
+                    double h = eval.loss(ae, states, target, pred);
+                    evalSteps = Arrays.copyOf(evalSteps, evalSteps.length + 1);
+                    evalLosses = Arrays.copyOf(evalLosses, evalLosses.length + 1);
+                    evalSteps[evalSteps.length - 1] = t;
+                    evalLosses[evalLosses.length - 1] = h;
+                    l.onEval(t, h);
+                }
+                if (t % cfg.checkpointEvery() == 0 || t == cfg.steps()) {
+                    float[] mh = new float[ae.paramCount()], vh = new float[ae.paramCount()];
+                    be.read(mBuf, mh, 0);
+                    be.read(vBuf, vh, 0);
+                    Checkpoint c = new Checkpoint(cfg, mlp, ae.sizes(), t, ae.parametersToHost(), mh, vh, stats[0], stats[1],
+                            Arrays.copyOf(losses, t), evalSteps, evalLosses, Checkpoint.datasetIdentity(ds));
+                    c.write(checkpoint);
+                    lastSaved = t;
+                    l.onCheckpoint(t, checkpoint);
+                    if (t == cfg.steps()) return c;
+                }
+            }
+            return Checkpoint.read(checkpoint);
+        }
+    }
+
+    /**
+     * The behavioural loss of the last {@link Autoencoder#forward} of θ [B, P] on states [M, O], and its gradient
+     * into {@link Autoencoder#grads()}: target actions [B, M, A] of the originals, pred of the decoded policies with
+     * their activations cached, L and dL/dpred, the policies' backward into dL/dθ' [B, P], then the autoencoder's.
+     */
+    static double behavioural(Backend be, MlpSpec mlp, Autoencoder ae, Buffer theta, int b, Buffer states, int m, Buffer target,
+                              Buffer pred, Buffer dPred, Buffer cache, Buffer dTheta) {
+        be.mlpForward(mlp, theta, b, states, StateLayout.SHARED, m, target, null);
+        be.mlpForward(mlp, ae.decoded(b), b, states, StateLayout.SHARED, m, pred, cache);
+        double loss = be.meanSquaredError(pred, target, dPred);
+        be.mlpBackward(mlp, ae.decoded(b), b, states, StateLayout.SHARED, m, pred, cache, dPred, dTheta, null);
+        ae.backwardFromDecoded(dTheta, b);
+        return loss;
+    }
+
+    /** Held-out policies (the dataset's last nEval) and fixed states: the behavioural loss of their reconstructions. */
+    private final class EvalSet {
+        final int[] idx = new int[nEval];
+        final float[] states;
+
+        EvalSet() {
+            for (int i = 0; i < nEval; i++) idx[i] = ds.size() - nEval + i;
+            states = env.sampleProbeStates(cfg.states(), PolicyInit.mix64(cfg.seed() ^ EVAL_STREAM));
+        }
+
+        double loss(Autoencoder ae, Buffer statesBuf, Buffer target, Buffer pred) {
+            int b = cfg.batch(), p = mlp.paramCount(), m = cfg.states(), a = mlp.actDim();
+            be.write(statesBuf, states, 0);
+            double sum = 0;
+            float[] th = new float[b * p];
+            try (Buffer theta = be.allocate(b * p)) {
+                for (int from = 0; from < nEval; from += b) {
+                    int n = Math.min(b, nEval - from);
+                    int[] chunk = Arrays.copyOfRange(idx, from, from + n);
+                    ds.contents().refs().thetas(mlp, ds.config().mutationSigma(), chunk, n, th);
+                    Buffer tb = theta.slice(0, n * p);
+                    be.write(tb, Arrays.copyOf(th, n * p), 0);
+                    ae.forward(tb, n);
+                    Buffer tg = target.slice(0, n * m * a), pr = pred.slice(0, n * m * a);
+                    be.mlpForward(mlp, tb, n, statesBuf, StateLayout.SHARED, m, tg, null);
+                    be.mlpForward(mlp, ae.decoded(n), n, statesBuf, StateLayout.SHARED, m, pr, null);
+                    sum += be.meanSquaredError(pr, tg, null) * n;
+                }
+            }
+            return sum / nEval;
+        }
+    }
+
+    private static double unit(long s) {
+        return (PolicyInit.mix64(s) >>> 11) * 0x1.0p-53;
+    }
+
+}
