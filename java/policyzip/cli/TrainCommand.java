@@ -100,10 +100,34 @@ final class TrainCommand implements Runnable {
         double secs = (System.nanoTime() - t0) / 1e9;
         Path csv = this.out.resolveSibling(this.out.getFileName() + ".loss.csv");
         writeCsv(csv, c);
+        writeLossPlot(this.out.resolveSibling(this.out.getFileName() + ".loss.png"), c);
         double[] tl = c.trainLoss();
         double end = Arrays.stream(tl, Math.max(0, tl.length - 50), tl.length).average().orElse(Double.NaN);
-        out.printf(Locale.ROOT, "wrote %s (step %d) and %s; train loss %s (mean of last 50 steps), held-out %s; %s%n", this.out, c.step(), csv,
+        out.printf(Locale.ROOT, "wrote %s (step %d), %s and .png; train loss %s (mean of last 50 steps), held-out %s; %s%n", this.out, c.step(), csv,
                 Output.num(end), c.evalLoss().length == 0 ? "-" : Output.num(c.evalLoss()[c.evalLoss().length - 1]), Progress.seconds(secs));
+    }
+
+    /** Train loss (mean of each 1 % of the steps) and held-out loss against the step, log scale. */
+    static void writeLossPlot(Path png, Checkpoint c) {
+        int n = c.step(), bins = Math.min(n, 100);
+        double[] x = new double[bins], train = new double[bins], held = new double[bins];
+        java.util.Arrays.fill(held, Double.NaN);
+        for (int i = 0; i < bins; i++) {
+            int a = (int) ((long) i * n / bins), b = (int) ((long) (i + 1) * n / bins);
+            x[i] = b;
+            train[i] = java.util.Arrays.stream(c.trainLoss(), a, b).average().orElse(Double.NaN);
+        }
+        // Held-out points at their own steps, on the same x grid (nearest bin).
+        for (int e = 0; e < c.evalSteps().length; e++) {
+            int bin = Math.min(bins - 1, (int) ((long) (c.evalSteps()[e] - 1) * bins / n));
+            held[bin] = c.evalLoss()[e];
+        }
+        try {
+            policyzip.eval.Plots.line(png, "autoencoder training: " + c.config().loss().name().toLowerCase(Locale.ROOT) + " loss, K="
+                    + c.latent(), "step", "loss", x, new double[][] {train, held}, new String[] {"train", "held-out"}, true);
+        } catch (IOException ex) {
+            throw new IllegalArgumentException("cannot write " + png + ": " + ex.getMessage());
+        }
     }
 
     /** step, train_loss, held_out_loss (empty where not evaluated). */

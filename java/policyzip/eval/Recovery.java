@@ -42,6 +42,12 @@ public final class Recovery {
         void onProgress(int done, int total);
     }
 
+    /** A task's recovery from the raw extremes of the latent set's and the dataset's returns. */
+    public static TaskRecovery of(String task, double maxLatent, double minLatent, double maxData, double minData, int best) {
+        return new TaskRecovery(task, maxLatent, minLatent, maxData, minData, maxLatent / maxData,
+                (maxLatent - minLatent) / (maxData - minData), best);
+    }
+
     /** Grid points per axis for K ≤ 3 (SPEC.md): 1000, 100, 30. */
     public static int gridPerAxis(int k) {
         return switch (k) {
@@ -157,7 +163,7 @@ public final class Recovery {
                     maxD = Math.max(maxD, ds.returnOf(i, t));
                     minD = Math.min(minD, ds.returnOf(i, t));
                 }
-                out.add(new TaskRecovery(ds.tasks().get(t), maxZ, minZ, maxD, minD, maxZ / maxD, (maxZ - minZ) / (maxD - minD), best));
+                out.add(of(ds.tasks().get(t), maxZ, minZ, maxD, minD, best));
             }
             return new Result(k, z, g, returns, low, high, out, steps, (System.nanoTime() - t0) / 1e9);
         }

@@ -39,7 +39,7 @@ public class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"demo", "rollout", "bench", "info"}) {
+        for (String cmd : new String[] {"demo", "dataset", "train", "recover", "rollout", "bench", "info"}) {
             Run r = run(cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: policyzip " + cmd), r.out());
@@ -147,5 +147,13 @@ public class CliTest {
         Run missing = run("dataset", "--n", "40");
         assertEquals(2, missing.status());
         assertTrue(missing.err().contains("--out"), missing.err());
+    }
+
+    @Test
+    void demoRunsThePipelineAtTinyScale(@TempDir Path dir) throws Exception {
+        Run r = run("demo", "--dir", dir.toString(), "--policies", "200", "--steps", "40", "--latent", "1", "--size", "small", "--threads", "2");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("Summary") && r.out().contains("PR_max"), r.out());
+        assertTrue(Files.exists(dir.resolve("mc-small-k1.ckpt.loss.png")) && Files.exists(dir.resolve("mc-small-k1.ckpt.recovery.goal.png")));
     }
 }
