@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import policyzip.backend.AdamConfig;
 import policyzip.backend.Backend;
 import policyzip.backend.Buffer;
 import policyzip.backend.StateLayout;
@@ -112,19 +111,11 @@ public final class Trainer {
             throw new IllegalArgumentException(checkpoint + " exists; pass --resume to continue it or --force to start over");
         }
         float[][] stats = start != null ? new float[][] {start.mean(), start.std()} : standardisation();
-        int b = cfg.batch(), m = cfg.states(), p = mlp.paramCount(), a = mlp.actDim();
+        int b = cfg.batch(), m = cfg.states(), p = mlp.paramCount();
         try (Autoencoder ae = new Autoencoder(be, mlp, cfg.latent(), cfg.encoderHidden(), cfg.decoderHidden(), stats[0], stats[1],
                 start == null ? null : start.params(), PolicyInit.mix64(cfg.seed()), b);
-             Buffer mBuf = start == null ? be.allocate(ae.paramCount()) : be.upload(start.adamM());
-             Buffer vBuf = start == null ? be.allocate(ae.paramCount()) : be.upload(start.adamV());
-             Buffer theta = be.allocate(b * p);
-             Buffer states = be.allocate(m * mlp.obsDim());
-             Buffer target = be.allocate(b * m * a);
-             Buffer pred = be.allocate(b * m * a);
-             Buffer dPred = be.allocate(b * m * a);
-             Buffer cache = be.allocate(b * mlp.hiddenUnits() * m);
-             Buffer dTheta = be.allocate(b * p)) {
-            AdamConfig adam = AdamConfig.defaults(cfg.lr());
+             TrainStep step = new TrainStep(be, ae, cfg.loss(), cfg.lr(), m, start == null ? null : start.adamM(),
+                     start == null ? null : start.adamV())) {
             double[] losses = Arrays.copyOf(start == null ? new double[0] : start.trainLoss(), cfg.steps());
             int[] evalSteps = start == null ? new int[0] : start.evalSteps();
             double[] evalLosses = start == null ? new double[0] : start.evalLoss();
@@ -137,26 +128,17 @@ public final class Trainer {
                 long stepSeed = PolicyInit.mix64(cfg.seed() + t * PHI);
                 for (int j = 0; j < b; j++) idx[j] = (int) (unit(PolicyInit.mix64(stepSeed ^ BATCH_STREAM) + (j + 1) * PHI) * nTrain);
                 ds.contents().refs().thetas(mlp, ds.config().mutationSigma(), idx, b, thHost);
-                be.write(theta, thHost, 0);
-                ae.forward(theta, b);
-                double loss;
-                if (cfg.loss() == TrainConfig.Loss.BEHAVIOURAL) {
-                    be.write(states, env.sampleProbeStates(m, stepSeed ^ STATE_STREAM), 0);
-                    loss = behavioural(be, mlp, ae, theta, b, states, m, target, pred, dPred, cache, dTheta);
-                } else {
-                    loss = be.meanSquaredError(ae.standardisedOutput(b), ae.standardisedInput(b), dTheta);
-                    ae.backwardFromStandardisedOutput(dTheta, b);
-                }
+                float[] st = cfg.loss() == TrainConfig.Loss.BEHAVIOURAL ? env.sampleProbeStates(m, stepSeed ^ STATE_STREAM) : null;
+                double loss = step.run(t, thHost, st);
                 if (!Double.isFinite(loss)) {
                     throw new IllegalStateException("training diverged at step " + t + " (loss " + loss + "); "
                             + (lastSaved > 0 ? "the checkpoint of step " + lastSaved + " is kept" : "no checkpoint was written")
                             + "; try a lower --lr");
                 }
-                be.adamStep(adam, t, ae.params(), ae.grads(), mBuf, vBuf);
                 losses[t - 1] = loss;
                 l.onStep(t, cfg.steps(), loss);
                 if (eval != null && (t % cfg.evalEvery() == 0 || t == cfg.steps())) {
-                    double h = eval.loss(ae, states, target, pred);
+                    double h = eval.loss(ae, step.states, step.target, step.pred);
                     evalSteps = Arrays.copyOf(evalSteps, evalSteps.length + 1);
                     evalLosses = Arrays.copyOf(evalLosses, evalLosses.length + 1);
                     evalSteps[evalSteps.length - 1] = t;
@@ -164,10 +146,8 @@ public final class Trainer {
                     l.onEval(t, h);
                 }
                 if (t % cfg.checkpointEvery() == 0 || t == cfg.steps()) {
-                    float[] mh = new float[ae.paramCount()], vh = new float[ae.paramCount()];
-                    be.read(mBuf, mh, 0);
-                    be.read(vBuf, vh, 0);
-                    Checkpoint c = new Checkpoint(cfg, mlp, ae.sizes(), t, ae.parametersToHost(), mh, vh, stats[0], stats[1],
+                    float[][] mv = step.moments();
+                    Checkpoint c = new Checkpoint(cfg, mlp, ae.sizes(), t, ae.parametersToHost(), mv[0], mv[1], stats[0], stats[1],
                             Arrays.copyOf(losses, t), evalSteps, evalLosses, Checkpoint.datasetIdentity(ds));
                     c.write(checkpoint);
                     lastSaved = t;

@@ -8,6 +8,9 @@ import policyzip.backend.Buffer;
 import policyzip.backend.StateLayout;
 import policyzip.backend.cpu.CpuBackend;
 import policyzip.backend.cpu.KernelsProvider;
+import policyzip.ae.Autoencoder;
+import policyzip.ae.TrainConfig;
+import policyzip.ae.TrainStep;
 import policyzip.dataset.NoveltyConfig;
 import policyzip.dataset.NoveltySearch;
 import policyzip.dataset.PolicyRefs;
@@ -28,6 +31,9 @@ import policyzip.policy.PolicyInit;
  *   <li>{@code knn-20k}: novelty's exact 10-NN of 20,000 descriptors of dimension 256 among themselves.</li>
  *   <li>{@code descriptors-medium}, {@code descriptors-large}: dataset generation's descriptor step, θ from seeds then
  *   256 probe states, for 10,000 medium or 256 large policies.</li>
+ *   <li>{@code ae-medium}, {@code ae-large}: one behavioural autoencoder training step (θ from seeds, encode, decode,
+ *   both policy forwards, the backward through policies, decoder and encoder, Adam): medium B = 128, K = 2; large
+ *   B = 64, K = 1; M = 256 states, encoder and decoder hidden 256-256.</li>
  *   <li>{@code env-mountaincar}, {@code env-pendulum}: N = 4096 instances stepped 100 times with fixed random actions,
  *   on the calling thread (env stepping is single-threaded per VecEnv).</li>
  * </ul>
@@ -38,7 +44,7 @@ public final class Workloads {
     public static final int FWD_STATES = 256;
 
     public static List<String> names() {
-        return List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "descriptors-medium", "descriptors-large", "env-mountaincar", "env-pendulum");
+        return List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "descriptors-medium", "descriptors-large", "ae-medium", "ae-large", "env-mountaincar", "env-pendulum");
     }
 
     /** A ready workload on {@code backend} (the env workloads ignore it). */
@@ -50,6 +56,8 @@ public final class Workloads {
             case "knn-20k" -> new Knn("knn-20k", 20_000, 256, 10, backend);
             case "descriptors-medium" -> new Descriptors("descriptors-medium", "medium", 10_000, backend);
             case "descriptors-large" -> new Descriptors("descriptors-large", "large", 256, backend);
+            case "ae-medium" -> new AeStep("ae-medium", "medium", 2, 128, backend);
+            case "ae-large" -> new AeStep("ae-large", "large", 1, 64, backend);
             case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
             case "env-pendulum" -> new EnvSteps("env-pendulum", "pendulum", 4096, 100);
             default -> throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()));
@@ -251,6 +259,63 @@ public final class Workloads {
                     }
                 }
             }
+        }
+    }
+
+    /** One training step of the behavioural autoencoder on random MountainCar policies ({@link TrainStep}). */
+    static final class AeStep implements Workload {
+        private final String name;
+        private final MlpSpec mlp;
+        private final int batch;
+        private final Backend be;
+        private final Autoencoder ae;
+        private final TrainStep step;
+        private final float[][] thetas = new float[4][];
+        private final float[][] states = new float[4][];
+        private int t;
+
+        AeStep(String name, String size, int k, int batch, Backend be) {
+            this.name = name;
+            this.batch = batch;
+            this.be = be;
+            EnvSpec env = Envs.spec("mountaincar");
+            mlp = MlpSpec.of(size, 2, 1, Activation.RELU, 1f);
+            int p = mlp.paramCount();
+            float[] mean = new float[p], std = new float[p];
+            for (int l = 0; l < mlp.layers(); l++) {
+                java.util.Arrays.fill(std, mlp.weightOffset(l), mlp.biasOffset(l) + mlp.out(l), PolicyInit.bound(mlp.in(l)) / (float) Math.sqrt(3));
+            }
+            ae = new Autoencoder(be, mlp, k, new int[] {256, 256}, new int[] {256, 256}, mean, std, null, 1, batch);
+            step = new TrainStep(be, ae, TrainConfig.Loss.BEHAVIOURAL, 1e-3f, 256, null, null);
+            for (int i = 0; i < 4; i++) {
+                long[] seeds = new long[batch];
+                for (int j = 0; j < batch; j++) seeds[j] = 1000L * i + j;
+                thetas[i] = PolicyInit.initialize(mlp, seeds);
+                states[i] = env.sampleProbeStates(256, i);
+            }
+        }
+
+        @Override public String name() { return name; }
+        @Override public String description() {
+            return "train step B=" + batch + " policies " + mlp.describe() + " × M=256, K=" + ae.latent() + ", AE 256-256 on " + be.name();
+        }
+        @Override public String unit() { return "steps/s"; }
+        @Override public double itemsPerOp() { return 1; }
+        @Override public double flopsPerOp() { return 0; }
+
+        @Override public void run() {
+            t++;
+            step.run(t, thetas[t & 3], states[t & 3]);
+        }
+
+        @Override public void verify() {
+            double first = step.run(++t, thetas[0], states[0]);
+            if (!Double.isFinite(first)) throw new IllegalStateException(name + ": non-finite loss " + first);
+        }
+
+        @Override public void close() {
+            step.close();
+            ae.close();
         }
     }
 

@@ -21,7 +21,7 @@ import policyzip.bench.Workloads;
 /** {@code policyzip bench}: the named workloads the JMH suites also run, timed with medians. */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time named workloads (median of repetitions, standard units) and optionally write JSON.",
-                "Workloads: fwd-small, fwd-medium, fwd-large, knn-20k, descriptors-medium, descriptors-large,",
+                "Workloads: fwd-small, fwd-medium, fwd-large, knn-20k, descriptors-medium, descriptors-large, ae-medium, ae-large,",
                 "env-mountaincar, env-pendulum.",
                 "For one-core figures run under `taskset -c 0` with --threads 1."})
 final class BenchCommand implements Runnable {

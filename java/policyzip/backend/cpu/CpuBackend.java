@@ -261,14 +261,40 @@ public final class CpuBackend implements Backend {
         Shapes.dense(x, rows, in, w, out, y);
         Shapes.length("b", b, out, "[J=" + out + "]");
         ArrayBuffer xa = cast(x), wa = cast(w), ba = cast(b), ya = cast(y);
-        // Parallel over column chunks of y: each chunk reads its slice of W once, transposed to [I, chunk].
         int chunks = (out + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
+        if (rows == 1) {
+            // One row: y = W x as [1, I] × W^T, per column chunk of y (a one-column product would be a matrix-vector
+            // product, summed in another order than the rows > 1 path below; this keeps them bit-identical).
+            par.forEach(chunks, c -> {
+                int j0 = c * COLUMN_CHUNK, cw = Math.min(COLUMN_CHUNK, out - j0);
+                float[] wT = scratch.get().get(0, in * cw);
+                transposeInto(wa.data, wa.offset + j0 * in, cw, in, wT);
+                k.gemm(1, in, cw, xa.data, xa.offset, in, wT, 0, cw, ya.data, ya.offset + j0, out);
+                k.biasActivate(ya.data, ya.offset + j0, 1, cw, out, ba.data, ba.offset + j0, false, act, 1f);
+            });
+            return;
+        }
+        // y^T [J, R] = W [J, I] · x^T [I, R]: W is read in place, row block by row block (its transpose would cost a
+        // pass over all of it per call: 31M floats for a large decoder's output layer); only x (R rows) is transposed.
+        // Same products in the same order as x · W^T, so the result is bit-identical to it.
+        float[] xT = new float[in * rows + Scratch.SLACK];
+        int inChunk = Math.max(1, (1 << 16) / rows);
+        par.forEach((in + inChunk - 1) / inChunk, c -> {
+            int i0 = c * inChunk, iw = Math.min(inChunk, in - i0);
+            for (int r = 0; r < rows; r++) {
+                int src = xa.offset + r * in + i0;
+                for (int i = 0; i < iw; i++) xT[(i0 + i) * rows + r] = xa.data[src + i];
+            }
+        });
         par.forEach(chunks, c -> {
             int j0 = c * COLUMN_CHUNK, cw = Math.min(COLUMN_CHUNK, out - j0);
-            float[] wT = scratch.get().get(0, in * cw);
-            transposeInto(wa.data, wa.offset + j0 * in, cw, in, wT);
-            k.gemm(rows, in, cw, xa.data, xa.offset, in, wT, 0, cw, ya.data, ya.offset + j0, out);
-            k.biasActivate(ya.data, ya.offset + j0, rows, cw, out, ba.data, ba.offset + j0, false, act, 1f);
+            float[] yT = scratch.get().get(0, cw * rows);
+            k.gemm(cw, in, rows, wa.data, wa.offset + j0 * in, in, xT, 0, rows, yT, 0, rows);
+            k.biasActivate(yT, 0, cw, rows, rows, ba.data, ba.offset + j0, true, act, 1f);
+            for (int j = 0; j < cw; j++) {
+                int dst = ya.offset + j0 + j;
+                for (int r = 0; r < rows; r++) ya.data[dst + r * out] = yT[j * rows + r];
+            }
         });
     }
 

@@ -66,7 +66,8 @@ final class SimdKernels implements Kernels {
         int kFull = k & ~15, i = 0;
         VectorMask<Float> tail = S.indexInRange(0, k - kFull);
         boolean hasTail = kFull < k;
-        FloatVector xt = hasTail ? FloatVector.fromArray(S, x, xOff + kFull, tail) : null;
+        // Never null: a vector merged with null at a control-flow join is boxed (an allocation per call).
+        FloatVector xt = hasTail ? FloatVector.fromArray(S, x, xOff + kFull, tail) : FloatVector.zero(S);
         for (; i + 4 <= n; i += 4) {
             int r0 = aOff + i * lda;
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
@@ -111,8 +112,8 @@ final class SimdKernels implements Kernels {
         int kFull = k & ~15;
         VectorMask<Float> tLo = S.indexInRange(0, Math.min(8, k - kFull)), tHi = S.indexInRange(0, Math.max(0, k - kFull - 8));
         boolean hasTail = kFull < k;
-        FloatVector xl = hasTail ? FloatVector.fromArray(S, x, xOff + kFull, tLo) : null;
-        FloatVector xh = hasTail ? FloatVector.fromArray(S, x, xOff + kFull + 8, tHi) : null;
+        FloatVector xl = hasTail ? FloatVector.fromArray(S, x, xOff + kFull, tLo) : FloatVector.zero(S);
+        FloatVector xh = hasTail ? FloatVector.fromArray(S, x, xOff + kFull + 8, tHi) : FloatVector.zero(S);
         for (int i = 0; i < n; i++) {
             int r0 = aOff + i * lda;
             FloatVector lo = FloatVector.zero(S), hi = lo;
