@@ -73,26 +73,29 @@ final class DatasetCommand implements Runnable {
                 cfg.envSpec().id(), cfg.n(), cfg.mlp().describe(), cfg.generation(), cfg.kept(), cfg.probes(), cfg.neighbours());
         long t0 = System.nanoTime();
         Dataset.Contents c;
-        try (Backend be = backendOptions.create();
-             Progress gen = new Progress(err, "archive", cfg.n(), "policies");
-             Progress ret = new Progress(err, "returns", cfg.n(), "policies")) {
-            c = new NoveltySearch(be, cfg).run(this.out, resume, new NoveltySearch.Listener() {
-                @Override public void onGeneration(int g, int archive, int target, double medianNovelty, int admitted) {
-                    gen.extra(String.format(Locale.ROOT, "generation %d, median novelty %s", g, Output.num(medianNovelty)));
-                    gen.update(archive);
-                }
-
-                @Override public void onReturns(int done, int total) {
-                    ret.update(done);
-                }
-            });
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write " + this.out + ": " + e.getMessage());
+        try (Backend be = backendOptions.create()) {
+            c = generate(be, cfg, this.out, resume, err);
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         Runtime rt = Runtime.getRuntime();
         out.printf(Locale.ROOT, "wrote %s: %,d policies from %d generations in %s (heap in use now %d MiB)%n", this.out, c.size(),
                 c.generations(), Progress.seconds(secs), (rt.totalMemory() - rt.freeMemory()) >> 20);
+    }
+
+    /** Runs novelty search to {@code file} with progress bars on {@code err}; I/O failures become one-line errors. */
+    static Dataset.Contents generate(Backend be, NoveltyConfig cfg, Path file, boolean resume, PrintWriter err) {
+        try (Progress gen = new Progress(err, "archive", cfg.n(), "policies"); Progress ret = new Progress(err, "returns", cfg.n(), "policies")) {
+            return new NoveltySearch(be, cfg).run(file, resume, new NoveltySearch.Listener() {
+                @Override public void onGeneration(int g, int archive, int target, double medianNovelty, int admitted) {
+                    gen.extra(String.format(Locale.ROOT, "generation %d, median novelty %s", g, Output.num(medianNovelty)));
+                    gen.update(archive);
+                }
+
+                @Override public void onReturns(int done, int total) { ret.update(done); }
+            });
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write " + file + ": " + e.getMessage());
+        }
     }
 
     @Command(name = "inspect", mixinStandardHelpOptions = true, description = "Print a dataset's header and summary statistics.")

@@ -13,7 +13,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import policyzip.ae.Checkpoint;
 import policyzip.ae.TrainConfig;
-import policyzip.ae.Trainer;
 import policyzip.backend.Backend;
 import policyzip.dataset.Dataset;
 import policyzip.dataset.NoveltyConfig;
@@ -66,27 +65,13 @@ final class DemoCommand implements Runnable {
         long t0 = System.nanoTime();
         try (Backend be = backendOptions.create()) {
             out.printf(Locale.ROOT, "1. Dataset: novelty search for %,d behaviourally diverse policies (no rewards used)%n", policies);
-            try (Progress gen = new Progress(err, "archive", policies, "policies"); Progress ret = new Progress(err, "returns", policies, "policies")) {
-                new NoveltySearch(be, dcfg).run(data, false, new NoveltySearch.Listener() {
-                    @Override public void onGeneration(int g, int size, int target, double med, int admitted) { gen.update(size); }
-
-                    @Override public void onReturns(int done, int total) { ret.update(done); }
-                });
-            }
+            DatasetCommand.generate(be, dcfg, data, false, err);
             Dataset ds = Dataset.open(data);
             long t1 = System.nanoTime();
             out.printf(Locale.ROOT, "   %s (%s)%n%n", data, Progress.seconds((t1 - t0) / 1e9));
 
             out.printf(Locale.ROOT, "2. Behavioural autoencoder: %,d steps of B=128 policies × M=256 fresh states%n", steps);
-            Checkpoint c;
-            try (Progress bar = new Progress(err, "train", steps, "steps")) {
-                c = new Trainer(be, ds, tcfg).train(ckpt, false, new Trainer.Listener() {
-                    @Override public void onStep(int step, int total, double loss) {
-                        bar.extra("loss " + Output.num(loss));
-                        bar.update(step);
-                    }
-                });
-            }
+            Checkpoint c = TrainCommand.train(be, ds, tcfg, ckpt, false, err);
             TrainCommand.writeCsv(ckpt.resolveSibling(ckpt.getFileName() + ".loss.csv"), c);
             TrainCommand.writeLossPlot(ckpt.resolveSibling(ckpt.getFileName() + ".loss.png"), c);
             long t2 = System.nanoTime();

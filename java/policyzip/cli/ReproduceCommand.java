@@ -18,11 +18,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import policyzip.ae.Checkpoint;
 import policyzip.ae.TrainConfig;
-import policyzip.ae.Trainer;
 import policyzip.backend.Backend;
 import policyzip.dataset.Dataset;
 import policyzip.dataset.NoveltyConfig;
-import policyzip.dataset.NoveltySearch;
 import policyzip.eval.Recovery;
 import policyzip.io.ArrayFile;
 import policyzip.io.InvalidFileException;
@@ -129,13 +127,7 @@ final class ReproduceCommand implements Runnable {
             }
             Files.delete(data);
         }
-        try (Progress gen = new Progress(err, "dataset " + dc.size(), dc.n(), "policies"); Progress ret = new Progress(err, "returns", dc.n(), "policies")) {
-            new NoveltySearch(be, dc).run(data, true, new NoveltySearch.Listener() {
-                @Override public void onGeneration(int g, int size, int target, double med, int admitted) { gen.update(size); }
-
-                @Override public void onReturns(int done, int total) { ret.update(done); }
-            });
-        }
+        DatasetCommand.generate(be, dc, data, true, err);
         return Dataset.open(data);
     }
 
@@ -149,13 +141,6 @@ final class ReproduceCommand implements Runnable {
                 Files.delete(ck);
             }
         }
-        try (Progress bar = new Progress(err, "train K=" + tc.latent(), tc.steps(), "steps")) {
-            return new Trainer(be, ds, tc).train(ck, Files.exists(ck), new Trainer.Listener() {
-                @Override public void onStep(int step, int total, double loss) {
-                    bar.extra("loss " + Output.num(loss));
-                    bar.update(step);
-                }
-            });
-        }
+        return TrainCommand.train(be, ds, tc, ck, Files.exists(ck), err);
     }
 }

@@ -83,19 +83,8 @@ final class TrainCommand implements Runnable {
                 ds.mlp().paramCount(), steps, batch, states);
         Checkpoint c;
         long t0 = System.nanoTime();
-        try (Backend be = backendOptions.create(); Progress bar = new Progress(err, "train", steps, "steps")) {
-            Trainer trainer = new Trainer(be, ds, cfg);
-            double[] heldOutLoss = {Double.NaN};
-            c = trainer.train(this.out, resume, new Trainer.Listener() {
-                @Override public void onStep(int step, int total, double l) {
-                    bar.extra(String.format(Locale.ROOT, "loss %s, held-out %s", Output.num(l), Output.num(heldOutLoss[0])));
-                    bar.update(step);
-                }
-
-                @Override public void onEval(int step, double h) { heldOutLoss[0] = h; }
-            });
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write " + this.out + ": " + e.getMessage());
+        try (Backend be = backendOptions.create()) {
+            c = train(be, ds, cfg, this.out, resume, err);
         }
         double secs = (System.nanoTime() - t0) / 1e9;
         Path csv = this.out.resolveSibling(this.out.getFileName() + ".loss.csv");
@@ -105,6 +94,23 @@ final class TrainCommand implements Runnable {
         double end = Arrays.stream(tl, Math.max(0, tl.length - 50), tl.length).average().orElse(Double.NaN);
         out.printf(Locale.ROOT, "wrote %s (step %d), %s and .png; train loss %s (mean of last 50 steps), held-out %s; %s%n", this.out, c.step(), csv,
                 Output.num(end), c.evalLoss().length == 0 ? "-" : Output.num(c.evalLoss()[c.evalLoss().length - 1]), Progress.seconds(secs));
+    }
+
+    /** Trains with a progress bar (loss, held-out loss, ETA) on {@code err}; I/O failures become one-line errors. */
+    static Checkpoint train(Backend be, Dataset ds, TrainConfig cfg, Path file, boolean resume, PrintWriter err) {
+        try (Progress bar = new Progress(err, "train K=" + cfg.latent(), cfg.steps(), "steps")) {
+            double[] heldOutLoss = {Double.NaN};
+            return new Trainer(be, ds, cfg).train(file, resume, new Trainer.Listener() {
+                @Override public void onStep(int step, int total, double l) {
+                    bar.extra(String.format(Locale.ROOT, "loss %s, held-out %s", Output.num(l), Output.num(heldOutLoss[0])));
+                    bar.update(step);
+                }
+
+                @Override public void onEval(int step, double h) { heldOutLoss[0] = h; }
+            });
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write " + file + ": " + e.getMessage());
+        }
     }
 
     /** Train loss (mean of each 1 % of the steps) and held-out loss against the step, log scale. */

@@ -149,4 +149,18 @@ class TrainerTest {
         e = assertThrows(InvalidFileException.class, () -> Checkpoint.read(bad));
         assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
     }
+
+    @Test
+    void divergenceStopsWithTheStepAndKeepsTheLastCheckpoint() throws Exception {
+        // An absurd learning rate blows the decoder up; the loss turns non-finite within a few steps.
+        TrainConfig wild = new TrainConfig(2, new int[] {32, 32}, new int[] {32, 32}, TrainConfig.Loss.BEHAVIOURAL, 1e30f, 32, 64, 200, 5, 1, 100, 0.1, 1000);
+        Path ck = dir.resolve("wild.ckpt");
+        try (CpuBackend be = new CpuBackend(1)) {
+            var e = assertThrows(IllegalStateException.class, () -> new Trainer(be, small, wild).train(ck, false, null));
+            assertTrue(e.getMessage().contains("diverged at step") && e.getMessage().contains("--lr"), e.getMessage());
+            int step = Integer.parseInt(e.getMessage().replaceAll(".*diverged at step (\\d+).*", "$1"));
+            assertTrue(step > 1, e.getMessage());
+            assertEquals(step - 1, Checkpoint.read(ck).step(), "the checkpoint before the failing step is kept");
+        }
+    }
 }
