@@ -42,6 +42,10 @@ final class ReproduceCommand implements Runnable {
     Path dir;
     @Option(names = "--steps", description = "training steps for every autoencoder (default: 10000, or the --quick values)")
     Integer steps;
+    @Option(names = "--mutation-rate", defaultValue = "0", description = "dataset option (see `policyzip dataset --help`; default: ${DEFAULT-VALUE})")
+    double mutationRate;
+    @Option(names = "--mutation-sigma", defaultValue = "0.1", description = "dataset option (default: ${DEFAULT-VALUE})")
+    float mutationSigma;
     @Mixin BackendOptions backendOptions;
     @Spec CommandSpec spec;
 
@@ -63,12 +67,13 @@ final class ReproduceCommand implements Runnable {
                 String size = (String) row[0];
                 int paperN = (Integer) row[1], n = quick ? paperN / 10 : paperN;
                 int trainSteps = steps != null ? steps : quick ? (size.equals("large") ? 200 : 1000) : 10_000;
-                NoveltyConfig dc = new NoveltyConfig("mountaincar", size, Activation.RELU, n, Math.min(10_000, n), 256, 10, 0.1, 0, 0.1f, 0, 1);
-                Path data = dir.resolve("mc-" + size + "-" + n + ".pzd");
+                NoveltyConfig dc = new NoveltyConfig("mountaincar", size, Activation.RELU, n, Math.min(10_000, n), 256, 10, 0.1,
+                        mutationRate, mutationSigma, 0, 1);
+                Path data = dir.resolve("mc-" + size + "-" + n + (mutationRate > 0 ? "-mut" + mutationRate + "x" + mutationSigma : "") + ".pzd");
                 Dataset ds = dataset(be, dc, data, err);
                 for (int k = 1; k <= 3; k++) {
                     TrainConfig tc = TrainConfig.defaults(k).withSteps(trainSteps);
-                    Path ck = dir.resolve("mc-" + size + "-" + n + "-k" + k + "-s" + trainSteps + ".ckpt");
+                    Path ck = dir.resolve(data.getFileName().toString().replace(".pzd", "") + "-k" + k + "-s" + trainSteps + ".ckpt");
                     Checkpoint c = checkpoint(be, ds, tc, ck, err);
                     Recovery.Result r;
                     try (Progress bar = new Progress(err, "recover " + size + " K=" + k, (long) Math.pow(Recovery.gridPerAxis(k), k), "points")) {
@@ -101,10 +106,13 @@ final class ReproduceCommand implements Runnable {
             throw new IllegalArgumentException("cannot write in " + dir + ": " + e.getMessage());
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        md.append("\nScale: ").append(quick ? "--quick (N/10, 1000 steps; 200 for large)" : "full").append(", task 'goal', ")
+        md.append("\nScale: ").append(quick ? "--quick (N/10, 1000 steps; 200 for large)" : "full").append(", mutation rate ")
+                .append(mutationRate).append(" (sigma ").append(mutationSigma).append("), task 'goal', ")
                 .append(Progress.seconds(secs)).append(".\n");
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("scale", quick ? "quick" : "full");
+        doc.put("mutation_rate", mutationRate);
+        doc.put("mutation_sigma", mutationSigma);
         doc.put("seconds", secs);
         doc.put("rows", rows);
         Output.writeJson(dir.resolve("reproduce-mountaincar.json"), doc);
