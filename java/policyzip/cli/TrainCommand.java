@@ -102,7 +102,8 @@ final class TrainCommand implements Runnable {
             double[] heldOutLoss = {Double.NaN};
             return new Trainer(be, ds, cfg).train(file, resume, new Trainer.Listener() {
                 @Override public void onStep(int step, int total, double l) {
-                    bar.extra(String.format(Locale.ROOT, "loss %s, held-out %s", Output.num(l), Output.num(heldOutLoss[0])));
+                    bar.extra(Double.isNaN(heldOutLoss[0]) ? "loss " + Output.num(l)
+                            : String.format(Locale.ROOT, "loss %s, held-out %s", Output.num(l), Output.num(heldOutLoss[0])));
                     bar.update(step);
                 }
 
