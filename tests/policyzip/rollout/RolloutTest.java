@@ -54,25 +54,25 @@ class RolloutTest {
             // exactly. Three: a [3-state] product per policy sums in another order (Kernels#gemm), so trajectories may
             // part in the last bits; they must still agree closely.
             for (int episodes : new int[] {1, 3}) {
-            double tol = episodes == 1 ? 1e-12 : 1e-4;
-            try (CpuBackend be = new CpuBackend(2)) {
-                Rollout r = new Rollout(be, env, mlp);
-                for (String task : spec.tasks()) {
-                    RolloutResult res = r.run(thetas, batch, task, episodes, 100, 0, null);
-                    long steps = 0;
-                    for (int b = 0; b < batch; b++) {
-                        float[] one = PolicyInit.initialize(mlp, seeds[b]);
-                        for (int e = 0; e < episodes; e++) {
-                            double[] want = byHand(env, task, mlp, one, 100 + e);
-                            double got = res.returns()[b * episodes + e];
-                            assertEquals(want[0], got, tol * Math.max(1, Math.abs(want[0])), env + "/" + task + " policy " + b + " episode " + e);
-                            if (episodes == 1) assertEquals((int) want[1], res.lengths()[b * episodes + e]);
-                            steps += (long) want[1];
+                double tol = episodes == 1 ? 1e-12 : 1e-4;
+                try (CpuBackend be = new CpuBackend(2)) {
+                    Rollout r = new Rollout(be, env, mlp);
+                    for (String task : spec.tasks()) {
+                        RolloutResult res = r.run(thetas, batch, task, episodes, 100, 0, null);
+                        long steps = 0;
+                        for (int b = 0; b < batch; b++) {
+                            float[] one = PolicyInit.initialize(mlp, seeds[b]);
+                            for (int e = 0; e < episodes; e++) {
+                                double[] want = byHand(env, task, mlp, one, 100 + e);
+                                double got = res.returns()[b * episodes + e];
+                                assertEquals(want[0], got, tol * Math.max(1, Math.abs(want[0])), env + "/" + task + " policy " + b + " episode " + e);
+                                if (episodes == 1) assertEquals((int) want[1], res.lengths()[b * episodes + e]);
+                                steps += (long) want[1];
+                            }
                         }
+                        if (episodes == 1) assertEquals(steps, res.envSteps());
                     }
-                    if (episodes == 1) assertEquals(steps, res.envSteps());
                 }
-            }
             }
         }
     }
