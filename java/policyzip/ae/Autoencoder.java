@@ -3,6 +3,7 @@ package policyzip.ae;
 import java.util.Arrays;
 import policyzip.backend.Backend;
 import policyzip.backend.Buffer;
+import policyzip.backend.Shapes;
 import policyzip.policy.Activation;
 import policyzip.policy.MlpSpec;
 import policyzip.policy.PolicyInit;
@@ -146,11 +147,10 @@ public final class Autoencoder implements AutoCloseable {
     /** Decodes z [B, K] into θ' [B, P] ({@link #decoded}). */
     public void decode(Buffer z, int batch) {
         checkBatch(batch);
-        Buffer zl = rows(acts[encoderLayers], batch, k);
-        float[] host = new float[batch * k];
-        be.read(z, host, 0);
-        be.write(zl, host, 0);
-        for (int l = encoderLayers; l < sizes.length - 1; l++) layerForward(l, batch);
+        Shapes.length("z", z, (long) batch * k, "[B=" + batch + ", K=" + k + "]");
+        be.denseForward(z, batch, k, w(encoderLayers), bias(encoderLayers), sizes[encoderLayers + 1], act(encoderLayers),
+                rows(acts[encoderLayers + 1], batch, sizes[encoderLayers + 1]));
+        for (int l = encoderLayers + 1; l < sizes.length - 1; l++) layerForward(l, batch);
         be.columnAffine(rows(acts[sizes.length - 1], batch, p), batch, p, std, mean, rows(decoded, batch, p));
     }
 

@@ -126,7 +126,7 @@ public final class Trainer {
             EvalSet eval = nEval > 0 ? new EvalSet() : null;
             for (int t = first; t <= cfg.steps(); t++) {
                 long stepSeed = PolicyInit.mix64(cfg.seed() + t * PHI);
-                for (int j = 0; j < b; j++) idx[j] = (int) (unit(PolicyInit.mix64(stepSeed ^ BATCH_STREAM) + (j + 1) * PHI) * nTrain);
+                for (int j = 0; j < b; j++) idx[j] = (int) (PolicyInit.unit(PolicyInit.mix64(stepSeed ^ BATCH_STREAM) + (j + 1) * PHI) * nTrain);
                 ds.contents().refs().thetas(mlp, ds.config().mutationSigma(), idx, b, thHost);
                 float[] st = cfg.loss() == TrainConfig.Loss.BEHAVIOURAL ? env.sampleProbeStates(m, stepSeed ^ STATE_STREAM) : null;
                 double loss = step.run(t, thHost, st);
@@ -207,8 +207,5 @@ public final class Trainer {
         }
     }
 
-    private static double unit(long s) {
-        return (PolicyInit.mix64(s) >>> 11) * 0x1.0p-53;
-    }
 
 }

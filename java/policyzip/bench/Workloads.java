@@ -64,6 +64,15 @@ public final class Workloads {
         };
     }
 
+    /** Throws when {@code got[off + i]} is not within 1e-5 (absolute and relative) of the scalar reference {@code want[i]}. */
+    static void checkClose(String what, float[] got, int off, float[] want) {
+        for (int i = 0; i < want.length; i++) {
+            if (!(Math.abs(got[off + i] - want[i]) <= 1e-5f + 1e-5f * Math.abs(want[i]))) {
+                throw new IllegalStateException(what + " " + i + " is " + got[off + i] + ", the scalar reference gives " + want[i]);
+            }
+        }
+    }
+
     /** B MountainCar policies on M shared states uniform in the observation box. */
     static final class Forward implements Workload {
         private final String name;
@@ -118,11 +127,7 @@ public final class Workloads {
                 ref.mlpForward(mlp, ref.upload(theta, 0, check * mlp.paramCount()), check, ref.upload(states), StateLayout.SHARED,
                         FWD_STATES, a, null);
                 ref.read(a, want, 0);
-                for (int i = 0; i < want.length; i++) {
-                    if (!(Math.abs(got[i] - want[i]) <= 1e-5f + 1e-5f * Math.abs(want[i]))) {
-                        throw new IllegalStateException(name + ": action " + i + " is " + got[i] + ", the scalar reference gives " + want[i]);
-                    }
-                }
+                checkClose(name + ": action", got, 0, want);
             }
         }
 
@@ -252,11 +257,7 @@ public final class Workloads {
                     ref.mlpForward(mlp, ref.upload(PolicyInit.initialize(mlp, refs.root(b))), 1, ref.upload(probes), StateLayout.SHARED, 256, a, null);
                     float[] want = new float[256];
                     ref.read(a, want, 0);
-                    for (int j = 0; j < 256; j++) {
-                        if (!(Math.abs(out[b * 256 + j] - want[j]) <= 1e-5f + 1e-5f * Math.abs(want[j]))) {
-                            throw new IllegalStateException(name + ": descriptor " + b + " entry " + j + " is " + out[b * 256 + j] + ", the scalar reference gives " + want[j]);
-                        }
-                    }
+                    checkClose(name + ": descriptor " + b + " entry", out, b * 256, want);
                 }
             }
         }

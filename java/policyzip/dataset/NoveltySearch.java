@@ -111,8 +111,8 @@ public final class NoveltySearch {
         PolicyRefs cand = new PolicyRefs();
         for (int c = 0; c < gsize; c++) {
             long s = PolicyInit.mix64(genSeed + (c + 1L) * PHI);
-            if (cfg.mutationRate() > 0 && a > 0 && unit(s ^ MUTATE_STREAM) < cfg.mutationRate()) {
-                cand.addMutation(st.refs, (int) (unit(s ^ PARENT_STREAM) * a), s);
+            if (cfg.mutationRate() > 0 && a > 0 && PolicyInit.unit(s ^ MUTATE_STREAM) < cfg.mutationRate()) {
+                cand.addMutation(st.refs, (int) (PolicyInit.unit(s ^ PARENT_STREAM) * a), s);
             } else {
                 cand.addFresh(s);
             }
@@ -215,9 +215,6 @@ public final class NoveltySearch {
         }
     }
 
-    private static double unit(long s) {
-        return (PolicyInit.mix64(s) >>> 11) * 0x1.0p-53;
-    }
 
     /** The run's mutable state: the archive (refs, descriptors in pool rows [0, size)), returns, counters. */
     private static final class State {

@@ -106,7 +106,7 @@ public final class Recovery {
         float[] z = java.util.Arrays.copyOf(encoded, 2 * n * k);
         for (int i = 0; i < n * k; i++) {
             int d = i % k;
-            double u = (PolicyInit.mix64(seed + (i + 1) * 0x9E3779B97F4A7C15L) >>> 11) * 0x1.0p-53;
+            double u = PolicyInit.unit(seed + (i + 1) * 0x9E3779B97F4A7C15L);
             z[n * k + i] = (float) (low[d] + (high[d] - low[d]) * u);
         }
         return z;

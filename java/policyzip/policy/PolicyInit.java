@@ -85,6 +85,11 @@ public final class PolicyInit {
         return bound * (2f * u - 1f);
     }
 
+    /** A uniform double in [0, 1) from the hash of {@code s}: the top 53 bits of {@link #mix64}. */
+    public static double unit(long s) {
+        return (mix64(s) >>> 11) * 0x1.0p-53;
+    }
+
     /** SplitMix64's output function (Steele, Lea, Flood 2014). */
     public static long mix64(long z) {
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
