@@ -4,13 +4,16 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The environments PolicyZip ships, by name: the short name ({@code "mountaincar"}, {@code "pendulum"}) or the
- * Gymnasium id ({@code "MountainCarContinuous-v0"}, {@code "Pendulum-v1"}), either case-insensitive (SPEC.md
- * section 3, ENVS.md sections 1 and 2).
+ * The environments PolicyZip ships, by name: the short name ({@code "mountaincar"}, {@code "hopper"}, ...) or the
+ * Gymnasium id ({@code "MountainCarContinuous-v0"}, {@code "Hopper-v5"}, ...), either case-insensitive (SPEC.md
+ * section 3, ENVS.md). The classic-control envs are pure Java; Reacher, Hopper, HalfCheetah, InvertedPendulum and
+ * Swimmer run on the MuJoCo library ({@link MujocoEnv}), and making one without it set up throws
+ * {@link policyzip.env.mujoco.MujocoUnavailableException} with one line saying how to set it up.
  */
 public final class Envs {
 
-    private static final List<EnvSpec> SPECS = List.of(MountainCarEnv.SPEC, PendulumEnv.SPEC);
+    private static final List<EnvSpec> SPECS = List.of(MountainCarEnv.SPEC, PendulumEnv.SPEC, ReacherEnv.SPEC, HopperEnv.SPEC,
+            HalfCheetahEnv.SPEC, InvertedPendulumEnv.SPEC, SwimmerEnv.SPEC);
 
     private Envs() {}
 
@@ -36,6 +39,11 @@ public final class Envs {
         return switch (spec.name()) {
             case "mountaincar" -> new MountainCarEnv(t, n, mode);
             case "pendulum" -> new PendulumEnv(t, n, mode);
+            case "reacher" -> new ReacherEnv(t, n, mode);
+            case "hopper" -> new HopperEnv(t, n, mode);
+            case "halfcheetah" -> new HalfCheetahEnv(t, n, mode);
+            case "invertedpendulum" -> new InvertedPendulumEnv(t, n, mode);
+            case "swimmer" -> new SwimmerEnv(t, n, mode);
             default -> throw new AssertionError("registered env without a constructor: " + spec.name());
         };
     }

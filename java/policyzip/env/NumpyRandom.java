@@ -71,6 +71,59 @@ public final class NumpyRandom {
         return low + (high - low) * random();
     }
 
+    /**
+     * As {@code Generator.standard_normal()}: numpy's 256-layer ziggurat ({@code random_standard_normal} in
+     * {@code distributions.c}), with its tables ({@code numpy-ziggurat.txt}, written and checked against numpy by
+     * {@code native-build/numpy_ziggurat.py}). The tail and wedge tests call {@link Math#log1p} and {@link Math#exp}
+     * where numpy calls the C library's; a last-ulp difference between the two would change an accept decision only
+     * for a draw lying within an ulp of the boundary.
+     */
+    public double standardNormal() {
+        for (;;) {
+            long r = nextLong();
+            int idx = (int) (r & 0xff);
+            r >>>= 8;
+            long rabs = (r >>> 1) & 0x000fffffffffffffL;
+            double x = rabs * Ziggurat.WI[idx];
+            if ((r & 1) != 0) x = -x;
+            if (rabs < Ziggurat.KI[idx]) return x; // rabs < 2^52 and ki < 2^52: signed compare is exact
+            if (idx == 0) {
+                for (;;) {
+                    double xx = -Ziggurat.INV_R * Math.log1p(-random());
+                    double yy = -Math.log1p(-random());
+                    if (yy + yy > xx * xx) return ((rabs >>> 8) & 1) != 0 ? -(Ziggurat.R + xx) : Ziggurat.R + xx;
+                }
+            } else if ((Ziggurat.FI[idx - 1] - Ziggurat.FI[idx]) * random() + Ziggurat.FI[idx] < Math.exp(-0.5 * x * x)) {
+                return x;
+            }
+        }
+    }
+
+    /** numpy's ziggurat tables, loaded on first use of {@link #standardNormal}. */
+    private static final class Ziggurat {
+        static final double R = 3.6541528853610087963519472518, INV_R = 0.27366123732975827203338247596;
+        static final long[] KI = new long[256];
+        static final double[] WI = new double[256], FI = new double[256];
+
+        static {
+            try (var in = NumpyRandom.class.getResourceAsStream("numpy-ziggurat.txt")) {
+                if (in == null) throw new IllegalStateException("numpy-ziggurat.txt is missing from the classpath (a broken build)");
+                int i = 0;
+                for (String line : new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
+                    if (line.isBlank() || line.startsWith("#")) continue;
+                    String[] f = line.trim().split(" ");
+                    KI[i] = Long.parseUnsignedLong(f[0].substring(2), 16);
+                    WI[i] = Double.parseDouble(f[1]);
+                    FI[i] = Double.parseDouble(f[2]);
+                    i++;
+                }
+                if (i != 256) throw new IllegalStateException("numpy-ziggurat.txt has " + i + " layers; expected 256");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+    }
+
     private void step() {
         long lo = stateLo * MULT_LO;
         long hi = Math.unsignedMultiplyHigh(stateLo, MULT_LO) + stateHi * MULT_LO + stateLo * MULT_HI;

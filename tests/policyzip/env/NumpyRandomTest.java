@@ -41,6 +41,21 @@ class NumpyRandomTest {
     }
 
     @Test
+    void standardNormalMatchesNumpyZiggurat() throws IOException {
+        int draws = 0;
+        for (JsonElement e : load("/fixtures/numpy_rng.json").getAsJsonArray("seeds")) {
+            JsonObject o = e.getAsJsonObject();
+            long seed = Long.parseLong(o.get("seed").getAsString());
+            NumpyRandom rng = new NumpyRandom(seed);
+            JsonArray want = o.getAsJsonArray("normal");
+            for (int i = 0; i < want.size(); i++, draws++) {
+                assertEquals(want.get(i).getAsDouble(), rng.standardNormal(), 0.0, "standard_normal seed " + seed + " #" + i);
+            }
+        }
+        assertEquals(9 * 500, draws, "fixture holds 500 normals for each of 9 seeds");
+    }
+
+    @Test
     void reproducesMountainCarReset() throws IOException {
         for (JsonElement e : episodes("MountainCarContinuous-v0")) {
             JsonObject ep = e.getAsJsonObject();
