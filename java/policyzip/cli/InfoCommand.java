@@ -10,6 +10,7 @@ import policyzip.backend.Backends;
 import policyzip.backend.cpu.KernelsProvider;
 import policyzip.env.EnvSpec;
 import policyzip.env.Envs;
+import policyzip.env.mujoco.MujocoLibrary;
 
 /** {@code policyzip info}: what this machine and build can do. */
 @Command(name = "info", mixinStandardHelpOptions = true, description = "Print the JDK, Vector API state, backends and environments.")
@@ -28,11 +29,11 @@ final class InfoCommand implements Runnable {
             out.println("backend     " + be.name() + ": " + be.describe());
         }
         out.println("backends    " + Backends.availability().replace("\n", "\n            "));
-        out.println("MuJoCo      not in this build (the MuJoCo environments are not implemented yet)");
+        out.println("MuJoCo      " + MujocoLibrary.describe());
         out.println("envs");
         for (String name : Envs.names()) {
             EnvSpec e = Envs.spec(name);
-            out.printf("  %-12s %-26s obs %d, act %d in [%s, %s], %d steps; tasks %s%n", e.name(), e.id(), e.obsDim(), e.actDim(),
+            out.printf("  %-16s %-26s obs %d, act %d in [%s, %s], %d steps; tasks %s%n", e.name(), e.id(), e.obsDim(), e.actDim(),
                     e.actionLow(), e.actionHigh(), e.maxEpisodeSteps(), String.join(", ", e.tasks()));
         }
     }

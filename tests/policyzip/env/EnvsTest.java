@@ -17,13 +17,15 @@ class EnvsTest {
 
     @Test
     void namesAndIdsResolve() {
-        assertEquals(List.of("mountaincar", "pendulum"), Envs.names());
+        assertEquals(List.of("mountaincar", "pendulum", "reacher", "hopper", "halfcheetah", "invertedpendulum", "swimmer"), Envs.names());
         for (String s : List.of("mountaincar", "MountainCar", "MountainCarContinuous-v0", "mountaincarcontinuous-v0"))
             assertSame(MountainCarEnv.SPEC, Envs.spec(s), s);
         for (String s : List.of("pendulum", "PENDULUM", "Pendulum-v1", "pendulum-v1"))
             assertSame(PendulumEnv.SPEC, Envs.spec(s), s);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Envs.spec("Hopper-v5"));
-        assertTrue(e.getMessage().contains("unknown env 'Hopper-v5'; known envs are mountaincar (MountainCarContinuous-v0), pendulum (Pendulum-v1)"),
+        for (String s : List.of("hopper", "Hopper-v5", "HOPPER-V5"))
+            assertSame(HopperEnv.SPEC, Envs.spec(s), s);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Envs.spec("Hopper-v4"));
+        assertTrue(e.getMessage().contains("unknown env 'Hopper-v4'; known envs are mountaincar (MountainCarContinuous-v0), pendulum (Pendulum-v1), reacher (Reacher-v5)"),
                 e.getMessage());
     }
 
@@ -104,6 +106,10 @@ class EnvsTest {
     void probesAreAPureFunctionOfTheSeed() {
         for (String name : Envs.names()) {
             EnvSpec spec = Envs.spec(name);
+            if (!spec.hasProbeBox()) { // MuJoCo: probe states come from rollouts (SPEC.md section 2)
+                assertThrows(IllegalStateException.class, () -> spec.sampleProbeStates(1, 42), name);
+                continue;
+            }
             float[] a = spec.sampleProbeStates(256, 42), b = spec.sampleProbeStates(256, 42), c = spec.sampleProbeStates(256, 43);
             assertArrayEquals(a, b, name);
             assertFalse(Arrays.equals(a, c), name + ": another seed gives other states");

@@ -41,7 +41,7 @@ public final class MjModel {
             MemorySegment error = a.allocate(1000);
             MemorySegment p = (MemorySegment) lib.loadXML.invokeExact(a.allocateFrom(xml.toString()), MemorySegment.NULL, error, 1000);
             if (p.equals(MemorySegment.NULL)) {
-                throw new MujocoUnavailableException("MuJoCo cannot load " + xml + ": " + error.getString(0).strip());
+                throw new MujocoUnavailableException("MuJoCo cannot load " + xml + ": " + error.getString(0).strip().replaceAll("\\s*\\n\\s*", "; "));
             }
             return new MjModel(lib, p, xml);
         } catch (MujocoUnavailableException e) {

@@ -100,7 +100,7 @@ public final class MujocoLibrary {
                 l = loaded;
                 if (l == null) {
                     try {
-                        l = new MujocoLibrary(locate());
+                        l = load(locate());
                     } catch (MujocoUnavailableException e) {
                         l = e;
                     }
@@ -110,6 +110,11 @@ public final class MujocoLibrary {
         }
         if (l instanceof MujocoUnavailableException e) throw new MujocoUnavailableException(e.getMessage());
         return (MujocoLibrary) l;
+    }
+
+    /** Loads the library in folder {@code dir} (a fresh binding; {@link #get()} is the one to use). */
+    static MujocoLibrary load(Path dir) {
+        return new MujocoLibrary(dir);
     }
 
     /** One line on the library in use or why there is none (for {@code policyzip info}). */
@@ -217,7 +222,7 @@ public final class MujocoLibrary {
                         get(p, "mjModel.nbody"), get(p, "mjModel.opt.timestep"), get(p, "mjData.time"), get(p, "mjData.qpos"),
                         get(p, "mjData.qvel"), get(p, "mjData.act"), get(p, "mjData.ctrl"), get(p, "mjData.qacc_warmstart"), get(p, "mjData.xpos"));
             } catch (NumberFormatException e) {
-                throw new MujocoUnavailableException(f + " is damaged (" + e.getMessage() + "); " + SETUP.replace("run ", "run ") + " --force");
+                throw new MujocoUnavailableException(f + " is damaged (" + e.getMessage() + "); regenerate it with native-build/mujoco.sh --force");
             }
         }
 
