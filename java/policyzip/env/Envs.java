@@ -31,6 +31,14 @@ public final class Envs {
                 + String.join(", ", SPECS.stream().map(s -> s.name() + " (" + s.id() + ")").toList()));
     }
 
+    /**
+     * Whether one trajectory serves every task of env {@code name} ({@link VecEnv#ALL_TASKS}): true where tasks only
+     * change rewards and terminations; false for Reacher, whose task moves the target the policy observes.
+     */
+    public static boolean allTasksInOnePass(String name) {
+        return !spec(name).name().equals("reacher");
+    }
+
     /** N instances of env {@code name} under {@code task} (null: the standard task), not yet reset. */
     public static VecEnv make(String name, String task, int n, AutoresetMode mode) {
         EnvSpec spec = spec(name);

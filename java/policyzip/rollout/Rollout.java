@@ -72,12 +72,26 @@ public final class Rollout {
      * {@link #run} on every task of the env, in the env's order, from one pass over the trajectories where the env
      * can report all its tasks at once ({@link VecEnv#ALL_TASKS}): each task's return stops at its own first
      * termination or truncation, exactly as in a separate run. Each result's {@code envSteps} and {@code seconds} are
-     * those of the shared pass.
+     * those of the shared pass. Envs whose tasks change the observation (Reacher) get one pass per task.
      */
     public Map<String, RolloutResult> runAllTasks(float[] thetas, int batch, int episodes, long seed, Listener listener) {
-        RolloutResult[] r = runTasks(thetas, batch, VecEnv.ALL_TASKS, episodes, seed, 0, listener);
         Map<String, RolloutResult> out = new LinkedHashMap<>();
-        for (RolloutResult x : r) out.put(x.task(), x);
+        if (Envs.allTasksInOnePass(env.name())) {
+            for (RolloutResult x : runTasks(thetas, batch, VecEnv.ALL_TASKS, episodes, seed, 0, listener)) out.put(x.task(), x);
+        } else {
+            // The task changes what the policy sees (Reacher's target): one pass per task, progress summed over them.
+            int tasks = env.tasks().size();
+            long[] finished = {0, 0}; // steps of the tasks already run, and the last total reported
+            Listener l = listener == null ? null : (done, total) -> {
+                finished[1] = total;
+                listener.onProgress(finished[0] + done, total * tasks);
+            };
+            for (int t = 0; t < tasks; t++) {
+                RolloutResult r = runTasks(thetas, batch, env.tasks().get(t), episodes, seed, 0, l)[0];
+                out.put(r.task(), r);
+                finished[0] += finished[1];
+            }
+        }
         return out;
     }
 

@@ -102,6 +102,20 @@ class EnvsTest {
         assertEquals(0.0, meanV, 4 * 16 / Math.sqrt(12.0 * m), "velocity mean");
     }
 
+    /** {@link Envs#allTasksInOnePass} says exactly which envs accept {@link VecEnv#ALL_TASKS}. */
+    @Test
+    void allTasksInOnePassIsWhatTheEnvsAccept() {
+        for (String name : Envs.names()) {
+            boolean accepted;
+            try (VecEnv e = Envs.make(name, VecEnv.ALL_TASKS, 1, AutoresetMode.DISABLED)) {
+                accepted = e.allTasks();
+            } catch (IllegalArgumentException e) {
+                accepted = false;
+            }
+            assertEquals(Envs.allTasksInOnePass(name), accepted, name);
+        }
+    }
+
     @Test
     void probesAreAPureFunctionOfTheSeed() {
         for (String name : Envs.names()) {

@@ -170,4 +170,25 @@ class RolloutTest {
             assertEquals(999, all.get("speed").lengths()[6]);
         }
     }
+
+    /** MuJoCo envs through the same engine: every task, in one pass (Hopper) or one pass per task (Reacher). */
+    @Test
+    void mujocoEnvsRunEveryTask() {
+        for (String env : new String[] {"hopper", "reacher"}) {
+            EnvSpec spec = Envs.spec(env);
+            MlpSpec mlp = MlpSpec.of("small", spec.obsDim(), spec.actDim(), Activation.RELU, spec.policyOutputScale());
+            float[] thetas = PolicyInit.initialize(mlp, new long[] {4, 5, 6});
+            try (CpuBackend be = new CpuBackend(2)) {
+                Rollout r = new Rollout(be, env, mlp);
+                long[] last = {0, 0};
+                var all = r.runAllTasks(thetas, 3, 1, 3, (done, total) -> { last[0] = done; last[1] = total; });
+                assertEquals(spec.tasks(), java.util.List.copyOf(all.keySet()), env);
+                assertEquals(last[1], last[0], env + ": progress reaches its total");
+                for (String task : all.keySet()) {
+                    RolloutResult one = r.run(thetas, 3, task, 1, 3, 0, null);
+                    assertArrayEquals(one.returns(), all.get(task).returns(), env + " " + task);
+                }
+            }
+        }
+    }
 }
