@@ -36,6 +36,9 @@ import policyzip.policy.PolicyInit;
  *   B = 64, K = 1; M = 256 states, encoder and decoder hidden 256-256.</li>
  *   <li>{@code env-mountaincar}, {@code env-pendulum}: N = 4096 instances stepped 100 times with fixed random actions,
  *   on the calling thread (env stepping is single-threaded per VecEnv).</li>
+ *   <li>{@code env-reacher}, {@code env-hopper}, {@code env-halfcheetah}, {@code env-invertedpendulum},
+ *   {@code env-swimmer} and their {@code mjstep-} twins: a MuJoCo env's steps and the bare physics of the same run
+ *   (N = 32 × 64 steps, on the backend's thread count; {@link MujocoSteps}).</li>
  * </ul>
  */
 public final class Workloads {
@@ -44,7 +47,22 @@ public final class Workloads {
     public static final int FWD_STATES = 256;
 
     public static List<String> names() {
-        return List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "descriptors-medium", "descriptors-large", "ae-medium", "ae-large", "env-mountaincar", "env-pendulum");
+        List<String> all = new java.util.ArrayList<>(List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "descriptors-medium",
+                "descriptors-large", "ae-medium", "ae-large", "env-mountaincar", "env-pendulum"));
+        for (String env : MUJOCO) all.add("env-" + env);
+        for (String env : MUJOCO) all.add("mjstep-" + env);
+        return List.copyOf(all);
+    }
+
+    /** The MuJoCo envs with env-/mjstep- workloads, and N × T per op for each (about 0.1 s per op on one core). */
+    static final List<String> MUJOCO = List.of("reacher", "hopper", "halfcheetah", "invertedpendulum", "swimmer");
+
+    private static Workload mujoco(String name, Backend backend) {
+        boolean raw = name.startsWith("mjstep-");
+        String env = name.substring(name.indexOf('-') + 1);
+        if (!MUJOCO.contains(env)) return null;
+        int threads = backend == null ? 1 : backend.concurrentCallers();
+        return new MujocoSteps(name, env, raw, 32, 64, threads);
     }
 
     /** A ready workload on {@code backend} (the env workloads ignore it). */
@@ -60,7 +78,11 @@ public final class Workloads {
             case "ae-large" -> new AeStep("ae-large", "large", 1, 64, backend);
             case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
             case "env-pendulum" -> new EnvSteps("env-pendulum", "pendulum", 4096, 100);
-            default -> throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()));
+            default -> {
+                Workload w = name.startsWith("env-") || name.startsWith("mjstep-") ? mujoco(name.toLowerCase(Locale.ROOT), backend) : null;
+                if (w == null) throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()));
+                yield w;
+            }
         };
     }
 

@@ -22,7 +22,8 @@ import policyzip.bench.Workloads;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time named workloads (median of repetitions, standard units) and optionally write JSON.",
                 "Workloads: fwd-small, fwd-medium, fwd-large, knn-20k, descriptors-medium, descriptors-large, ae-medium, ae-large,",
-                "env-mountaincar, env-pendulum.",
+                "env-mountaincar, env-pendulum; MuJoCo (env threads = --threads): env-reacher, env-hopper, env-halfcheetah,",
+                "env-invertedpendulum, env-swimmer, and mjstep-<env> (the bare mj_step loop of the same run).",
                 "For one-core figures run under `taskset -c 0` with --threads 1."})
 final class BenchCommand implements Runnable {
     @Option(names = {"-w", "--workload"}, split = ",", paramLabel = "NAME", description = "workloads to run (default: all)")
