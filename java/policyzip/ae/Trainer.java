@@ -9,7 +9,6 @@ import policyzip.backend.Buffer;
 import policyzip.backend.StateLayout;
 import policyzip.dataset.Dataset;
 import policyzip.dataset.PolicyRefs;
-import policyzip.env.EnvSpec;
 import policyzip.policy.MlpSpec;
 import policyzip.policy.PolicyInit;
 
@@ -46,7 +45,6 @@ public final class Trainer {
     private final Dataset ds;
     private final TrainConfig cfg;
     private final MlpSpec mlp;
-    private final EnvSpec env;
     private final int nTrain, nEval;
 
     public Trainer(Backend be, Dataset ds, TrainConfig cfg) {
@@ -54,10 +52,6 @@ public final class Trainer {
         this.ds = ds;
         this.cfg = cfg;
         this.mlp = ds.mlp();
-        this.env = ds.env();
-        if (!env.hasProbeBox()) {
-            throw new IllegalArgumentException("env " + env.name() + " draws training states from rollouts, which this version does not store yet");
-        }
         int n = ds.size();
         int held = (int) Math.round(cfg.heldOut() * n);
         nTrain = n - held;
@@ -128,7 +122,7 @@ public final class Trainer {
                 long stepSeed = PolicyInit.mix64(cfg.seed() + t * PHI);
                 for (int j = 0; j < b; j++) idx[j] = (int) (PolicyInit.unit(PolicyInit.mix64(stepSeed ^ BATCH_STREAM) + (j + 1) * PHI) * nTrain);
                 ds.contents().refs().thetas(mlp, ds.config().mutationSigma(), idx, b, thHost);
-                float[] st = cfg.loss() == TrainConfig.Loss.BEHAVIOURAL ? env.sampleProbeStates(m, stepSeed ^ STATE_STREAM) : null;
+                float[] st = cfg.loss() == TrainConfig.Loss.BEHAVIOURAL ? ds.sampleStates(m, stepSeed ^ STATE_STREAM) : null;
                 double loss = step.run(t, thHost, st);
                 if (!Double.isFinite(loss)) {
                     throw new IllegalStateException("training diverged at step " + t + " (loss " + loss + "); "
@@ -181,7 +175,7 @@ public final class Trainer {
 
         EvalSet() {
             for (int i = 0; i < nEval; i++) idx[i] = ds.size() - nEval + i;
-            states = env.sampleProbeStates(cfg.states(), PolicyInit.mix64(cfg.seed() ^ EVAL_STREAM));
+            states = ds.sampleStates(cfg.states(), PolicyInit.mix64(cfg.seed() ^ EVAL_STREAM));
         }
 
         double loss(Autoencoder ae, Buffer statesBuf, Buffer target, Buffer pred) {

@@ -119,6 +119,10 @@ final class DatasetCommand implements Runnable {
             out.printf(Locale.ROOT, "N=%,d from %d generations of G=%,d (keep %s, mutation rate %s, sigma %s), M=%d probe states, k_n=%d, seed %d%n",
                     d.size(), d.contents().generations(), cfg.generation(), cfg.keep(), cfg.mutationRate(), cfg.mutationSigma(),
                     cfg.probes(), cfg.neighbours(), cfg.seed());
+            int buffered = d.contents().stateBuffer().length / d.env().obsDim();
+            out.println(buffered > 0
+                    ? String.format(Locale.ROOT, "states: a buffer of %,d visited by random policies (the probe states are its first %d; training draws from it)", buffered, cfg.probes())
+                    : "states: probe and training states uniform in the env's probe box");
             float[] nov = d.contents().novelty().clone();
             Arrays.sort(nov);
             out.printf(Locale.ROOT, "novelty when admitted: min %s, median %s, max %s%n", Output.num(nov[0]), Output.num(nov[nov.length / 2]),

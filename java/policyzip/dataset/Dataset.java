@@ -23,6 +23,8 @@ import policyzip.policy.MlpSpec;
  * {@code created}, {@code complete}, {@code generations}, {@code returns_done}, {@code return_seed}. Arrays:
  * <pre>
  * probe_states  F32 [M, O]   the states descriptors are measured on
+ * state_buffer  F32 [S, O]   envs without a probe box (MuJoCo) only: states visited by random policies, which the
+ *                            probe states are the first M of and training draws from ({@link StateBuffer})
  * root_seed     I64 [N]      policy i's prior seed
  * chain_offset  I32 [N + 1]  policy i's mutation seeds are chain_seed[chain_offset[i] .. chain_offset[i+1])
  * chain_seed    I64 [C]
@@ -39,7 +41,7 @@ public final class Dataset {
     public static final int VERSION = 1;
 
     /** Everything a dataset file holds, in memory. */
-    public record Contents(NoveltyConfig config, float[] probeStates, PolicyRefs refs, float[] descriptors, float[] novelty,
+    public record Contents(NoveltyConfig config, float[] probeStates, float[] stateBuffer, PolicyRefs refs, float[] descriptors, float[] novelty,
                            int[] generation, double[] returns, List<String> tasks, int generations, int returnsDone,
                            long returnSeed, boolean complete) {
 
@@ -71,6 +73,15 @@ public final class Dataset {
 
     /** Mean return of policy i on task t (index into {@link #tasks()}). */
     public double returnOf(int i, int t) { return contents.returns[i * contents.tasks.size() + t]; }
+
+    /**
+     * M states [M, O] for training and evaluating on this dataset's env, a pure function of {@code seed}: uniform in
+     * the probe box where the env has one (MountainCar, Pendulum), else drawn from the dataset's state buffer.
+     */
+    public float[] sampleStates(int m, long seed) {
+        EnvSpec env = env();
+        return env.hasProbeBox() ? env.sampleProbeStates(m, seed) : StateBuffer.sample(contents.stateBuffer, env.obsDim(), m, seed);
+    }
 
     /** θ of policies [from, from + count) into dst [count, P], regenerated from their seeds. */
     public void thetas(int from, int count, float[] dst) {
@@ -107,6 +118,13 @@ public final class Dataset {
             }
             PolicyRefs refs = PolicyRefs.of(f.longs("root_seed"), f.ints("chain_offset"), f.longs("chain_seed"));
             int n = refs.size(), m = cfg.probes(), d = m * env.actDim(), t = tasks.size();
+            float[] buffer = f.has("state_buffer") ? f.floats("state_buffer") : new float[0];
+            if (buffer.length % env.obsDim() != 0) {
+                throw new InvalidFileException(path, "array 'state_buffer' has " + buffer.length + " elements, not a multiple of the observation size " + env.obsDim());
+            }
+            if (buffer.length == 0 && !env.hasProbeBox()) {
+                throw new InvalidFileException(path, "has no state buffer, which " + env.id() + " datasets need");
+            }
             float[] probes = f.floats("probe_states"), desc = f.floats("descriptor"), nov = f.floats("novelty");
             int[] gen = f.ints("generation");
             double[] ret = f.doubles("returns");
@@ -117,7 +135,7 @@ public final class Dataset {
             check(path, "returns", ret.length, (long) n * t);
             boolean complete = meta.get("complete").getAsBoolean();
             if (complete && n != cfg.n()) throw new InvalidFileException(path, "holds " + n + " policies but says N = " + cfg.n());
-            Contents c = new Contents(cfg, probes, refs, desc, nov, gen, ret, List.copyOf(tasks), meta.get("generations").getAsInt(),
+            Contents c = new Contents(cfg, probes, buffer, refs, desc, nov, gen, ret, List.copyOf(tasks), meta.get("generations").getAsInt(),
                     meta.get("returns_done").getAsInt(), meta.get("return_seed").getAsLong(), complete);
             return new Dataset(f, c, meta.get("created").getAsString(), meta.get("library").getAsString());
         } catch (InvalidFileException e) {
@@ -163,6 +181,7 @@ public final class Dataset {
         int n = c.size(), m = cfg.probes();
         new ArrayFile.Writer(KIND, VERSION, meta)
                 .floats("probe_states", c.probeStates, m, env.obsDim())
+                .floats("state_buffer", c.stateBuffer, c.stateBuffer.length / env.obsDim(), env.obsDim())
                 .longs("root_seed", c.refs.roots())
                 .ints("chain_offset", c.refs.offsets())
                 .longs("chain_seed", c.refs.chains())

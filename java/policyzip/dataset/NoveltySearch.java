@@ -58,9 +58,6 @@ public final class NoveltySearch {
         this.cfg = cfg;
         this.mlp = cfg.mlp();
         this.env = cfg.envSpec();
-        if (!env.hasProbeBox()) {
-            throw new IllegalArgumentException("env " + env.name() + " takes its probe states from rollouts, which this version does not collect yet");
-        }
     }
 
     /** How often return evaluation checkpoints (default 30 s; generations always checkpoint). */
@@ -89,7 +86,18 @@ public final class NoveltySearch {
             }
             st = State.from(Dataset.openAny(partial).contents(), cfg, partial);
         } else {
-            st = new State(cfg, env.sampleProbeStates(cfg.probes(), PolicyInit.mix64(cfg.seed() ^ PROBE_STREAM)), env.tasks().size());
+            long probeSeed = PolicyInit.mix64(cfg.seed() ^ PROBE_STREAM);
+            if (env.hasProbeBox()) {
+                st = new State(cfg, env.sampleProbeStates(cfg.probes(), probeSeed), new float[0], env.tasks().size());
+            } else {
+                // MuJoCo: states visited by random policies; the buffer's first M rows are the probe states.
+                float[] buffer = StateBuffer.collect(backend, env, mlp, Math.max(StateBuffer.SIZE, cfg.probes()), probeSeed);
+                if (buffer.length < cfg.probes() * env.obsDim()) {
+                    throw new IllegalStateException("random policies on " + env.id() + " visited only " + buffer.length / env.obsDim()
+                            + " states, fewer than the " + cfg.probes() + " probe states asked for");
+                }
+                st = new State(cfg, Arrays.copyOf(buffer, cfg.probes() * env.obsDim()), buffer, env.tasks().size());
+            }
         }
         while (st.refs.size() < cfg.n()) {
             generation(st);
@@ -219,7 +227,7 @@ public final class NoveltySearch {
     /** The run's mutable state: the archive (refs, descriptors in pool rows [0, size)), returns, counters. */
     private static final class State {
         final NoveltyConfig cfg;
-        final float[] probes;
+        final float[] probes, buffer;
         final int dim, tasks;
         final PolicyRefs refs;
         final float[] pool;   // [N + G, D]: archive rows, then the current generation's candidates
@@ -230,13 +238,14 @@ public final class NoveltySearch {
         int generations, returnsDone, lastAdmitted;
         double lastMedianNovelty;
 
-        State(NoveltyConfig cfg, float[] probes, int tasks) {
-            this(cfg, probes, tasks, new PolicyRefs());
+        State(NoveltyConfig cfg, float[] probes, float[] buffer, int tasks) {
+            this(cfg, probes, buffer, tasks, new PolicyRefs());
         }
 
-        private State(NoveltyConfig cfg, float[] probes, int tasks, PolicyRefs refs) {
+        private State(NoveltyConfig cfg, float[] probes, float[] buffer, int tasks, PolicyRefs refs) {
             this.cfg = cfg;
             this.probes = probes;
+            this.buffer = buffer;
             this.dim = cfg.probes() * cfg.envSpec().actDim();
             this.tasks = tasks;
             this.refs = refs;
@@ -252,7 +261,7 @@ public final class NoveltySearch {
                 throw new IllegalArgumentException(partial + " was started with other options (" + c.config().toJson()
                         + "); run with those, or delete it to start over");
             }
-            State s = new State(cfg, c.probeStates(), c.tasks().size(), c.refs());
+            State s = new State(cfg, c.probeStates(), c.stateBuffer(), c.tasks().size(), c.refs());
             int n = c.size();
             System.arraycopy(c.descriptors(), 0, s.pool, 0, c.descriptors().length);
             System.arraycopy(c.novelty(), 0, s.novelty, 0, n);
@@ -266,7 +275,7 @@ public final class NoveltySearch {
         Dataset.Contents contents(boolean complete) {
             int n = refs.size();
             double[] ret = complete || returnsDone > 0 ? Arrays.copyOf(returns, n * tasks) : new double[n * tasks];
-            return new Dataset.Contents(cfg, probes, refs, Arrays.copyOf(pool, n * dim), Arrays.copyOf(novelty, n),
+            return new Dataset.Contents(cfg, probes, buffer, refs, Arrays.copyOf(pool, n * dim), Arrays.copyOf(novelty, n),
                     Arrays.copyOf(generation, n), ret, cfg.envSpec().tasks(), generations, returnsDone, returnSeed, complete);
         }
     }
