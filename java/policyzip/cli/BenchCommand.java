@@ -22,7 +22,8 @@ import policyzip.bench.Workloads;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time named workloads (median of repetitions, standard units) and optionally write JSON.",
                 "Workloads: fwd-small, fwd-medium, fwd-large, knn-20k, descriptors-medium, descriptors-large, ae-medium, ae-large,",
-                "env-mountaincar, env-pendulum.",
+                "env-mountaincar, env-pendulum; sized to fill a GPU (default with --backend cuda): gpu-fwd-small, gpu-fwd-medium,",
+                "gpu-fwd-large.",
                 "For one-core figures run under `taskset -c 0` with --threads 1."})
 final class BenchCommand implements Runnable {
     @Option(names = {"-w", "--workload"}, split = ",", paramLabel = "NAME", description = "workloads to run (default: all)")
@@ -45,15 +46,15 @@ final class BenchCommand implements Runnable {
 
     @Override public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        List<String> names = workloads == null || workloads.isEmpty() ? Workloads.names() : workloads;
-        for (String n : names) {
-            if (!Workloads.names().contains(n)) {
-                throw new IllegalArgumentException("unknown workload '" + n + "'; known: " + String.join(", ", Workloads.names()));
-            }
+        List<String> known = new ArrayList<>(Workloads.names());
+        known.addAll(Workloads.gpuNames());
+        for (String n : workloads == null ? List.<String>of() : workloads) {
+            if (!known.contains(n)) throw new IllegalArgumentException("unknown workload '" + n + "'; known: " + String.join(", ", known));
         }
         List<BenchRunner.Result> results = new ArrayList<>();
         String backendName;
         try (Backend be = backendOptions.create()) {
+            List<String> names = workloads != null && !workloads.isEmpty() ? workloads : be.name().equals("cuda") ? known : Workloads.names();
             backendName = be.describe();
             out.println("backend " + backendName + "; " + reps + " × " + seconds + " s per workload after " + warmup + " s warm-up");
             out.printf("%-16s %12s %12s %12s %14s %9s  %s%n", "workload", "median", "min", "max", "unit", "GFLOP/s", "what");
