@@ -35,14 +35,16 @@ public class ForwardBench {
     @State(Scope.Benchmark)
     public static class Fixture {
         @Param({"0"}) public int threads;
-        Backend backend;
+        /** cpu, or cuda on a GPU machine: {@code bench/jmh ForwardBench -p backend=cuda}. */
+        @Param({"cpu"}) public String backend;
+        Backend be;
         Workload small, medium, large;
 
         @Setup(Level.Trial) public void setUp() {
-            backend = Backends.create("cpu", threads > 0 ? threads : Backends.defaultThreads());
-            small = Workloads.create("fwd-small", backend);
-            medium = Workloads.create("fwd-medium", backend);
-            large = Workloads.create("fwd-large", backend);
+            be = Backends.create(backend, threads > 0 ? threads : Backends.defaultThreads());
+            small = Workloads.create("fwd-small", be);
+            medium = Workloads.create("fwd-medium", be);
+            large = Workloads.create("fwd-large", be);
             small.verify();
             medium.verify();
             large.verify();
@@ -52,7 +54,7 @@ public class ForwardBench {
             small.close();
             medium.close();
             large.close();
-            backend.close();
+            be.close();
         }
     }
 

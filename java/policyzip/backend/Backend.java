@@ -2,6 +2,7 @@ package policyzip.backend;
 
 import policyzip.policy.Activation;
 import policyzip.policy.MlpSpec;
+import policyzip.policy.PolicyInit;
 
 /**
  * The numerical operations of PolicyZip, on buffers owned by the backend (DESIGN.md, Backends). Every
@@ -54,6 +55,16 @@ public interface Backend extends AutoCloseable {
      */
     void mlpBackward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m,
                      Buffer actions, Buffer activations, Buffer dActions, Buffer dTheta, Buffer dStates);
+
+    /**
+     * θ of B random policies regenerated from their seeds into theta [B, P] ({@link PolicyInit#initialize}, bit for
+     * bit on every backend). The CUDA backend draws them on the device ({@code cuda/policy_init.cu}), so only the
+     * seeds cross the bus.
+     */
+    default void initPolicies(MlpSpec mlp, long[] seeds, Buffer theta) {
+        Shapes.length("theta", theta, (long) seeds.length * mlp.paramCount(), "[B=" + seeds.length + ", P=" + mlp.paramCount() + "]");
+        write(theta, PolicyInit.initialize(mlp, seeds), 0);
+    }
 
     /** Dense layer with shared weights: {@code y[r, :] = act(W · x[r, :] + b)}; x [R, I], W [J, I], b [J], y [R, J]. */
     void denseForward(Buffer x, int rows, int in, Buffer w, Buffer b, int out, Activation act, Buffer y);

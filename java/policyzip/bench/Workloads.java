@@ -46,9 +46,15 @@ public final class Workloads {
 
     public static final int FWD_STATES = 256;
 
+    /** The default workloads of {@code policyzip bench}. */
     public static List<String> names() {
-        List<String> all = new java.util.ArrayList<>(List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "descriptors-medium",
-                "descriptors-large", "ae-medium", "ae-large", "env-mountaincar", "env-pendulum"));
+        return List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "descriptors-medium", "descriptors-large", "ae-medium",
+                "ae-large", "env-mountaincar", "env-pendulum");
+    }
+
+    /** The MuJoCo env workloads ({@code native-build/mujoco.sh} must have run): env-&lt;env&gt; and mjstep-&lt;env&gt;. */
+    public static List<String> mujocoNames() {
+        List<String> all = new java.util.ArrayList<>();
         for (String env : MUJOCO) all.add("env-" + env);
         for (String env : MUJOCO) all.add("mjstep-" + env);
         return List.copyOf(all);
@@ -65,12 +71,24 @@ public final class Workloads {
         return new MujocoSteps(name, env, raw, 32, 64, threads);
     }
 
+    /**
+     * Forward workloads sized to fill a GPU (issue 7): SPEC.md's presets on M = 1024 shared states, small 2-4-1 with
+     * B = 65,536 (6.7·10⁷ evaluations per op), medium with B = 16,384 (36 GFLOP per op), large with B = 1024 (252 GFLOP
+     * per op, θ 0.5 GB). They run on the CPU too (the speedup's baseline), slowly.
+     */
+    public static List<String> gpuNames() {
+        return List.of("gpu-fwd-small", "gpu-fwd-medium", "gpu-fwd-large");
+    }
+
     /** A ready workload on {@code backend} (the env workloads ignore it). */
     public static Workload create(String name, Backend backend) {
         return switch (name.toLowerCase(Locale.ROOT)) {
-            case "fwd-small" -> new Forward("fwd-small", new int[] {8}, 4096, backend);
-            case "fwd-medium" -> new Forward("fwd-medium", MlpSpec.MEDIUM, 1024, backend);
-            case "fwd-large" -> new Forward("fwd-large", MlpSpec.LARGE, 64, backend);
+            case "fwd-small" -> new Forward("fwd-small", new int[] {8}, 4096, FWD_STATES, backend);
+            case "fwd-medium" -> new Forward("fwd-medium", MlpSpec.MEDIUM, 1024, FWD_STATES, backend);
+            case "fwd-large" -> new Forward("fwd-large", MlpSpec.LARGE, 64, FWD_STATES, backend);
+            case "gpu-fwd-small" -> new Forward("gpu-fwd-small", MlpSpec.SMALL, 65_536, 1024, backend);
+            case "gpu-fwd-medium" -> new Forward("gpu-fwd-medium", MlpSpec.MEDIUM, 16_384, 1024, backend);
+            case "gpu-fwd-large" -> new Forward("gpu-fwd-large", MlpSpec.LARGE, 1024, 1024, backend);
             case "knn-20k" -> new Knn("knn-20k", 20_000, 256, 10, backend);
             case "descriptors-medium" -> new Descriptors("descriptors-medium", "medium", 10_000, backend);
             case "descriptors-large" -> new Descriptors("descriptors-large", "large", 256, backend);
@@ -80,7 +98,8 @@ public final class Workloads {
             case "env-pendulum" -> new EnvSteps("env-pendulum", "pendulum", 4096, 100);
             default -> {
                 Workload w = name.startsWith("env-") || name.startsWith("mjstep-") ? mujoco(name.toLowerCase(Locale.ROOT), backend) : null;
-                if (w == null) throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()));
+                if (w == null) throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()) + ", "
+                        + String.join(", ", mujocoNames()) + ", " + String.join(", ", gpuNames()));
                 yield w;
             }
         };
@@ -99,55 +118,57 @@ public final class Workloads {
     static final class Forward implements Workload {
         private final String name;
         private final MlpSpec mlp;
-        private final int batch;
+        private final int batch, m;
         private final Backend be;
         private final float[] theta, states;
         private final Buffer thetaBuf, statesBuf, actionsBuf;
 
-        Forward(String name, int[] hidden, int batch, Backend be) {
+        Forward(String name, int[] hidden, int batch, int m, Backend be) {
             this.name = name;
             this.mlp = new MlpSpec(2, hidden, 1, Activation.RELU, 1f);
             this.batch = batch;
+            this.m = m;
             this.be = be;
             long[] seeds = new long[batch];
             for (int i = 0; i < batch; i++) seeds[i] = 1000 + i;
             theta = PolicyInit.initialize(mlp, seeds);
             EnvSpec env = Envs.spec("mountaincar");
-            states = new float[FWD_STATES * 2];
+            states = new float[m * 2];
             SplittableRandom rng = new SplittableRandom(7);
-            for (int j = 0; j < FWD_STATES; j++) {
+            for (int j = 0; j < m; j++) {
                 for (int q = 0; q < 2; q++) {
                     states[j * 2 + q] = (float) (env.probeLow()[q] + rng.nextDouble() * (env.probeHigh()[q] - env.probeLow()[q]));
                 }
             }
             thetaBuf = be.upload(theta);
             statesBuf = be.upload(states);
-            actionsBuf = be.allocate(batch * FWD_STATES);
+            actionsBuf = be.allocate(batch * m);
         }
 
         @Override public String name() { return name; }
         @Override public String description() {
-            return "B=" + batch + " policies " + mlp.describe() + " × M=" + FWD_STATES + " shared states on " + be.name();
+            return "B=" + batch + " policies " + mlp.describe() + " × M=" + m + " shared states on " + be.name();
         }
         @Override public String unit() { return "evals/s"; }
-        @Override public double itemsPerOp() { return (double) batch * FWD_STATES; }
-        @Override public double flopsPerOp() { return 2.0 * mlp.macsPerState() * batch * FWD_STATES; }
+        @Override public double itemsPerOp() { return (double) batch * m; }
+        @Override public double flopsPerOp() { return 2.0 * mlp.macsPerState() * batch * m; }
 
         @Override public void run() {
-            be.mlpForward(mlp, thetaBuf, batch, statesBuf, StateLayout.SHARED, FWD_STATES, actionsBuf, null);
+            be.mlpForward(mlp, thetaBuf, batch, statesBuf, StateLayout.SHARED, m, actionsBuf, null);
             be.synchronize();
         }
 
         @Override public void verify() {
             run();
-            float[] got = new float[batch * FWD_STATES];
+            float[] got = new float[batch * m];
             be.read(actionsBuf, got, 0);
-            int check = Math.min(batch, 16);
+            // The first 16 policies, fewer where the scalar reference would take seconds (2 of gpu-fwd-large).
+            int check = (int) Math.max(1, Math.min(Math.min(batch, 16), (1L << 28) / (mlp.macsPerState() * m)));
             try (CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
-                float[] want = new float[check * FWD_STATES];
+                float[] want = new float[check * m];
                 Buffer a = ref.allocate(want.length);
                 ref.mlpForward(mlp, ref.upload(theta, 0, check * mlp.paramCount()), check, ref.upload(states), StateLayout.SHARED,
-                        FWD_STATES, a, null);
+                        m, a, null);
                 ref.read(a, want, 0);
                 checkClose(name + ": action", got, 0, want);
             }

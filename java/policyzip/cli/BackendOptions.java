@@ -19,7 +19,22 @@ final class BackendOptions {
         return t;
     }
 
+    private static boolean noticeShown;
+
+    /**
+     * The backend asked for. When {@code auto} falls back to the CPU, says why in one line on the process's standard
+     * error, once per JVM (DESIGN.md, Backends); {@code policyzip info} shows it too.
+     */
     Backend create() {
-        return Backends.create(backend == null ? Backends.defaultKind() : backend, threads());
+        String kind = backend == null ? Backends.defaultKind() : backend;
+        Backend be = Backends.create(kind, threads());
+        String why = Backends.cudaUnavailable();
+        if (kind.equalsIgnoreCase("auto") && why != null) {
+            synchronized (BackendOptions.class) {
+                if (!noticeShown) System.err.println("policyzip: using the CPU backend; CUDA is not available: " + why);
+                noticeShown = true;
+            }
+        }
+        return be;
     }
 }

@@ -22,8 +22,9 @@ import policyzip.bench.Workloads;
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Time named workloads (median of repetitions, standard units) and optionally write JSON.",
                 "Workloads: fwd-small, fwd-medium, fwd-large, knn-20k, descriptors-medium, descriptors-large, ae-medium, ae-large,",
-                "env-mountaincar, env-pendulum; MuJoCo (env threads = --threads): env-reacher, env-hopper, env-halfcheetah,",
-                "env-invertedpendulum, env-swimmer, and mjstep-<env> (the bare mj_step loop of the same run).",
+                "env-mountaincar, env-pendulum; MuJoCo (env threads = --threads; default where MuJoCo is set up): env-reacher,",
+                "env-hopper, env-halfcheetah, env-invertedpendulum, env-swimmer, and mjstep-<env> (the bare mj_step loop of the",
+                "same run); sized to fill a GPU (default with --backend cuda): gpu-fwd-small, gpu-fwd-medium, gpu-fwd-large.",
                 "For one-core figures run under `taskset -c 0` with --threads 1."})
 final class BenchCommand implements Runnable {
     @Option(names = {"-w", "--workload"}, split = ",", paramLabel = "NAME", description = "workloads to run (default: all)")
@@ -44,25 +45,42 @@ final class BenchCommand implements Runnable {
     @Mixin BackendOptions backendOptions;
     @Spec CommandSpec spec;
 
+    /** Without -w: the CPU workloads, plus the MuJoCo ones where the library is set up; on a GPU, the GPU-sized ones too. */
+    private static List<String> defaults(Backend be) {
+        List<String> names = new ArrayList<>(Workloads.names());
+        if (be.name().equals("cuda")) {
+            names.addAll(Workloads.gpuNames());
+        } else {
+            try {
+                policyzip.env.mujoco.MujocoLibrary.get();
+                names.addAll(Workloads.mujocoNames());
+            } catch (policyzip.env.mujoco.MujocoUnavailableException e) {
+                // MuJoCo not set up: its workloads are left out of the default run (naming one with -w says why)
+            }
+        }
+        return names;
+    }
+
     @Override public void run() {
         PrintWriter out = spec.commandLine().getOut();
-        List<String> names = workloads == null || workloads.isEmpty() ? Workloads.names() : workloads;
-        for (String n : names) {
-            if (!Workloads.names().contains(n)) {
-                throw new IllegalArgumentException("unknown workload '" + n + "'; known: " + String.join(", ", Workloads.names()));
-            }
+        List<String> known = new ArrayList<>(Workloads.names());
+        known.addAll(Workloads.mujocoNames());
+        known.addAll(Workloads.gpuNames());
+        for (String n : workloads == null ? List.<String>of() : workloads) {
+            if (!known.contains(n)) throw new IllegalArgumentException("unknown workload '" + n + "'; known: " + String.join(", ", known));
         }
         List<BenchRunner.Result> results = new ArrayList<>();
         String backendName;
         try (Backend be = backendOptions.create()) {
+            List<String> names = workloads != null && !workloads.isEmpty() ? workloads : defaults(be);
             backendName = be.describe();
             out.println("backend " + backendName + "; " + reps + " × " + seconds + " s per workload after " + warmup + " s warm-up");
-            out.printf("%-16s %12s %12s %12s %14s %9s  %s%n", "workload", "median", "min", "max", "unit", "GFLOP/s", "what");
+            out.printf("%-24s %12s %12s %12s %14s %9s  %s%n", "workload", "median", "min", "max", "unit", "GFLOP/s", "what");
             for (String n : names) {
                 try (Workload w = Workloads.create(n, be)) {
                     BenchRunner.Result r = BenchRunner.measure(w, warmup, reps, seconds);
                     results.add(r);
-                    out.printf("%-16s %12.4g %12.4g %12.4g %14s %9s  %s%n", r.name(), r.median(), r.min(), r.max(), r.unit(),
+                    out.printf("%-24s %12.4g %12.4g %12.4g %14s %9s  %s%n", r.name(), r.median(), r.min(), r.max(), r.unit(),
                             r.gflops() > 0 ? Output.num(r.gflops()) : "-", r.description());
                     out.flush();
                 }

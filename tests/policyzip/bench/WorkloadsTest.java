@@ -21,6 +21,15 @@ class WorkloadsTest {
     }
 
     @Test
+    void gpuSizedForwardVerifiesOnTheCpu() {
+        // The smallest of the GPU-sized workloads (B = 65,536 × M = 1024); medium and large are the same code, bigger.
+        try (CpuBackend be = new CpuBackend(2); Workload w = Workloads.create("gpu-fwd-small", be)) {
+            w.verify();
+            assertTrue(w.itemsPerOp() == 65_536.0 * 1024, w.description());
+        }
+    }
+
+    @Test
     void unknownWorkloadIsNamed() {
         var e = assertThrows(IllegalArgumentException.class, () -> Workloads.create("fwd-huge", null));
         assertTrue(e.getMessage().contains("fwd-huge") && e.getMessage().contains("fwd-small"), e.getMessage());

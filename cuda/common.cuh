@@ -1,0 +1,54 @@
+// common.cuh: device twins of the CPU backend's scalar arithmetic, shared by every kernel in cuda/.
+//
+// Bit-for-bit twins: native-build/build-kernels.sh compiles with -fmad=false, so the compiler never contracts a
+// multiply and an add into an FMA on its own; every FMA below is written as fmaf() where the Java code calls
+// Math.fma, and every other operation is a single correctly rounded IEEE operation (division and double sqrt are
+// IEEE-rounded without --use_fast_math). NaN and signed-zero behaviour follows java.lang.Math, not fmaxf/fminf
+// (fminf(c, NaN) is c; Math.min(c, NaN) is NaN).
+#pragma once
+
+// Activation codes: policyzip.policy.Activation ordinals (RELU, TANH, IDENTITY).
+#define PZ_RELU 0
+#define PZ_TANH 1
+#define PZ_IDENTITY 2
+
+// Math.max(0f, v): NaN stays NaN, -0 becomes +0.
+__device__ __forceinline__ float pz_max0(float v) {
+    return v > 0.f ? v : (v != v ? v : 0.f);
+}
+
+// FastTanh.tanh (java/policyzip/backend/cpu/FastTanh.java): a [13/6] rational approximation on x clamped to
+// ±7.9053 (Eigen's generic_fast_tanh_float coefficients), x itself for |x| < 4e-4, ±1 for |x| >= 9.
+__device__ __forceinline__ float pz_tanh(float x) {
+    if (x != x) return x;
+    const float clamp = 7.90531110763549805f;
+    float xc = x > clamp ? clamp : (x < -clamp ? -clamp : x);
+    float x2 = xc * xc;
+    float p = fmaf(x2, -2.76076847742355e-16f, 2.00018790482477e-13f);
+    p = fmaf(p, x2, -8.60467152213735e-11f);
+    p = fmaf(p, x2, 5.12229709037114e-08f);
+    p = fmaf(p, x2, 1.48572235717979e-05f);
+    p = fmaf(p, x2, 6.37261928875436e-04f);
+    p = fmaf(p, x2, 4.89352455891786e-03f);
+    p = p * xc;
+    float q = fmaf(x2, 1.19825839466702e-06f, 1.18534705686654e-04f);
+    q = fmaf(q, x2, 2.26843463243900e-03f);
+    q = fmaf(q, x2, 4.89352518554385e-03f);
+    float r = p / q;
+    float ax = fabsf(x);
+    if (ax < 0.0004f) return x;
+    if (ax >= 9.f) return copysignf(1.f, x);
+    return r;
+}
+
+// ScalarKernels.activate: the hidden activation of z (already z = Σ + bias).
+__device__ __forceinline__ float pz_hidden(float z, int act) {
+    if (act == PZ_RELU) return z > 0.f ? z : (z != z ? z : 0.f);   // Math.max(z, 0f)
+    if (act == PZ_TANH) return pz_tanh(z);
+    return z;
+}
+
+// The output layer: scale · tanh(z).
+__device__ __forceinline__ float pz_output(float z, float scale) {
+    return scale * pz_tanh(z);
+}

@@ -1,0 +1,367 @@
+// mlp_forward.cu: batched forward of B different MLP policies on M states (Backend.mlpForward).
+//
+// Computes actions[b, m, :] = scale · tanh(W_L · act(... act(W_1 · s + b_1) ...) + b_L) for every policy b < B and
+// state m < M, where s = states[m] (shared, states [M, O]) or states[b, m] (per policy, states [B, M, O]).
+// theta [B, P] row-major, each row in MlpSpec's layout (per layer W_l[out][in] row-major, then b_l[out]);
+// actions [B, M, A]; cache (optional) [B, ΣH, M]: per policy, per hidden unit in layer order, the M activations
+// (feature-major, as CpuBackend writes them for mlpBackward).
+//
+// CPU twin: CpuBackend.mlpForward with ScalarKernels (gemm: each dot product an FMA chain from 0 in input order,
+// then + bias, then the activation; FastTanh for tanh). The hidden layers here sum in the same order, so they agree
+// bit for bit with the CPU except where the CPU takes its matrix-vector path (M = 1); the output layer of the large
+// kernel sums across a warp (fixed tree), which differs from the CPU's order in the last bits.
+//
+// Versions, picked by CudaBackend.mlpForward:
+//   mlp_fwd_block_<O>_<H1>_<H2>_<A>  presets (small 2-4-1, fwd-small's 2-8-1, medium 2-32-32-1, and O = 3 for
+//       Pendulum), M >= 64: grid (ceil(M / 256), B), 128 threads, θ_b staged in shared memory, each thread two
+//       states with the whole network in registers; the second hidden layer is consumed unit by unit by the output
+//       layer, so it is never stored. Small nets are latency problems: no shared-memory round trips per layer.
+//   mlp_fwd_flat_<O>_<H1>_<H2>_<A>   the same presets for M < 64 (rollouts: a few states per policy): one thread per
+//       (b, m) over the flattened B·M, θ read through the read-only cache.
+//   mlp_forward_large  two hidden layers with H2 <= 320, O <= 32, A <= 4 (the large preset 2-400-300-1): a fused
+//       per-policy GEMM. Grid (ceil(M / 64), B), 256 threads; the block owns all H2 rows for 64 states: H1 tiles are
+//       computed on the fly from the states (layer 1 costs O multiply-adds per unit), the 320 × 64 output tile of
+//       W2 · H1 is register-blocked 10 × 8 per thread over k in steps of 8 (double-buffered shared memory, one
+//       barrier per step), and the epilogue applies bias and activation and reduces the output layer across the
+//       warp, so H1 and H2 never touch global memory unless the cache is asked for.
+//   mlp_forward_generic  any architecture: one thread per (b, m), every hidden layer written to `hidden`
+//       [B, ΣH, M] (the cache, or a workspace) and read back by the same thread. The path that always works.
+#include "common.cuh"
+
+// ------------------------------------------------------------------------------------------------ presets
+
+template <int O, int H1, int H2, int A>
+struct Preset {
+    static constexpr int W0 = 0, B0 = O * H1;
+    static constexpr int W1 = B0 + H1, B1 = W1 + (H2 > 0 ? H2 * H1 : A * H1);
+    static constexpr int W2 = B1 + (H2 > 0 ? H2 : A), B2 = W2 + A * H2;
+    static constexpr int P = H2 > 0 ? B2 + A : B1 + A;
+};
+
+// S states of one policy. th: θ_b (shared or global); x: the states; ms: their indices; valid: ms[s] < M.
+template <int O, int H1, int H2, int A, int S>
+__device__ __forceinline__ void preset_eval(const float* __restrict__ th, const float (&x)[S][O], const int (&ms)[S],
+                                            const bool (&valid)[S], int M, float* __restrict__ cache,
+                                            float* __restrict__ act_out, int act, float scale) {
+    typedef Preset<O, H1, H2, A> L;
+    float h1[S][H1];
+#pragma unroll
+    for (int j = 0; j < H1; j++) {
+        float bj = th[L::B0 + j];
+#pragma unroll
+        for (int s = 0; s < S; s++) {
+            float acc = 0.f;
+#pragma unroll
+            for (int o = 0; o < O; o++) acc = fmaf(th[L::W0 + j * O + o], x[s][o], acc);
+            h1[s][j] = pz_hidden(acc + bj, act);
+            if (cache != nullptr && valid[s]) cache[(size_t)j * M + ms[s]] = h1[s][j];
+        }
+    }
+    float out[S][A];
+    if (H2 == 0) {
+#pragma unroll
+        for (int a = 0; a < A; a++) {
+#pragma unroll
+            for (int s = 0; s < S; s++) {
+                float acc = 0.f;
+#pragma unroll
+                for (int j = 0; j < H1; j++) acc = fmaf(th[L::W1 + a * H1 + j], h1[s][j], acc);
+                out[s][a] = pz_output(acc + th[L::B1 + a], scale);
+            }
+        }
+    } else {
+        float oacc[S][A];
+#pragma unroll
+        for (int s = 0; s < S; s++)
+#pragma unroll
+            for (int a = 0; a < A; a++) oacc[s][a] = 0.f;
+#pragma unroll 4
+        for (int j = 0; j < (H2 > 0 ? H2 : 1); j++) {
+            float acc[S];
+#pragma unroll
+            for (int s = 0; s < S; s++) acc[s] = 0.f;
+#pragma unroll
+            for (int i = 0; i < H1; i++) {
+                float w = th[L::W1 + j * H1 + i];
+#pragma unroll
+                for (int s = 0; s < S; s++) acc[s] = fmaf(w, h1[s][i], acc[s]);
+            }
+            float bj = th[L::B1 + j];
+#pragma unroll
+            for (int s = 0; s < S; s++) {
+                float h = pz_hidden(acc[s] + bj, act);
+                if (cache != nullptr && valid[s]) cache[(size_t)(H1 + j) * M + ms[s]] = h;
+#pragma unroll
+                for (int a = 0; a < A; a++) oacc[s][a] = fmaf(th[L::W2 + a * H2 + j], h, oacc[s][a]);
+            }
+        }
+#pragma unroll
+        for (int s = 0; s < S; s++)
+#pragma unroll
+            for (int a = 0; a < A; a++) out[s][a] = pz_output(oacc[s][a] + th[L::B2 + a], scale);
+    }
+#pragma unroll
+    for (int s = 0; s < S; s++) {
+        if (!valid[s]) continue;
+#pragma unroll
+        for (int a = 0; a < A; a++) act_out[(size_t)ms[s] * A + a] = out[s][a];
+    }
+}
+
+#define PRESET_THREADS 128
+#define PRESET_STATES 2
+
+// grid (ceil(M / 256), B), block 128: thread t of block x takes states 256x + t and 256x + t + 128 of policy y.
+template <int O, int H1, int H2, int A>
+__device__ __forceinline__ void preset_block(const float* __restrict__ theta, const float* __restrict__ states,
+                                             int perPolicy, int M, float* __restrict__ actions,
+                                             float* __restrict__ cache, int act, float scale) {
+    typedef Preset<O, H1, H2, A> L;
+    __shared__ __align__(16) float th[L::P];
+    const int b = blockIdx.y;
+    const float* src = theta + (size_t)b * L::P;
+    for (int i = threadIdx.x; i < L::P; i += blockDim.x) th[i] = src[i];
+    __syncthreads();
+    const float* sb = states + (perPolicy ? (size_t)b * M * O : 0);
+    float x[PRESET_STATES][O];
+    int ms[PRESET_STATES];
+    bool valid[PRESET_STATES];
+#pragma unroll
+    for (int s = 0; s < PRESET_STATES; s++) {
+        ms[s] = blockIdx.x * (PRESET_THREADS * PRESET_STATES) + s * PRESET_THREADS + threadIdx.x;
+        valid[s] = ms[s] < M;
+#pragma unroll
+        for (int o = 0; o < O; o++) x[s][o] = valid[s] ? sb[(size_t)ms[s] * O + o] : 0.f;
+    }
+    preset_eval<O, H1, H2, A, PRESET_STATES>(th, x, ms, valid, M, cache == nullptr ? nullptr : cache + (size_t)b * (H1 + H2) * M,
+                                             actions + (size_t)b * M * A, act, scale);
+}
+
+// grid ceil(B·M / 128), block 128: one thread per (b, m) of the flattened B·M.
+template <int O, int H1, int H2, int A>
+__device__ __forceinline__ void preset_flat(const float* __restrict__ theta, const float* __restrict__ states,
+                                            int perPolicy, int B, int M, float* __restrict__ actions,
+                                            float* __restrict__ cache, int act, float scale) {
+    typedef Preset<O, H1, H2, A> L;
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (size_t)B * M) return;
+    int b = (int)(i / M);
+    float x[1][O];
+    int ms[1] = {(int)(i - (size_t)b * M)};
+    bool valid[1] = {true};
+    const float* s = states + ((perPolicy ? (size_t)b * M : 0) + ms[0]) * O;
+#pragma unroll
+    for (int o = 0; o < O; o++) x[0][o] = __ldg(s + o);
+    preset_eval<O, H1, H2, A, 1>(theta + (size_t)b * L::P, x, ms, valid, M,
+                                 cache == nullptr ? nullptr : cache + (size_t)b * (H1 + H2) * M, actions + (size_t)b * M * A,
+                                 act, scale);
+}
+
+#define PRESET(O, H1, H2, A)                                                                                         \
+    extern "C" __global__ void __launch_bounds__(PRESET_THREADS) mlp_fwd_block_##O##_##H1##_##H2##_##A(              \
+        const float* __restrict__ theta, const float* __restrict__ states, int perPolicy, int M,                    \
+        float* __restrict__ actions, float* __restrict__ cache, int act, float scale) {                            \
+        preset_block<O, H1, H2, A>(theta, states, perPolicy, M, actions, cache, act, scale);                        \
+    }                                                                                                                \
+    extern "C" __global__ void __launch_bounds__(PRESET_THREADS) mlp_fwd_flat_##O##_##H1##_##H2##_##A(               \
+        const float* __restrict__ theta, const float* __restrict__ states, int perPolicy, int B, int M,             \
+        float* __restrict__ actions, float* __restrict__ cache, int act, float scale) {                            \
+        preset_flat<O, H1, H2, A>(theta, states, perPolicy, B, M, actions, cache, act, scale);                      \
+    }
+
+// The list CudaBackend looks for (CudaKernels.PRESETS must name the same ones).
+PRESET(2, 4, 0, 1)
+PRESET(2, 8, 0, 1)
+PRESET(2, 32, 32, 1)
+PRESET(3, 4, 0, 1)
+PRESET(3, 32, 32, 1)
+
+// ------------------------------------------------------------------------------------------------ large
+
+#define LG_THREADS 256
+#define LG_BN 64        // states per block
+#define LG_TM 10        // rows per thread, r + 32·i
+#define LG_TN 8         // states per thread, contiguous
+#define LG_BK 8         // k per shared-memory step
+#define LG_ROWS 320     // 32 · LG_TM: the largest H2
+#define LG_ASTRIDE 324  // As row stride: the transposed stores (k, row) hit 32 different banks
+#define LG_OMAX 32
+#define LG_AMAX 4       // mlp_forward_large needs A <= 4: checked by the host
+
+template <bool ONE_ACTION>
+__device__ __forceinline__ void large_forward(const float* __restrict__ theta, int P, const float* __restrict__ states,
+                                              int perPolicy, int M, int O, int H1, int H2, int A,
+                                              float* __restrict__ actions, float* __restrict__ cache, int act,
+                                              float scale) {
+    __shared__ __align__(16) float As[2][LG_BK][LG_ASTRIDE];   // W2 tile, transposed: As[k][row]
+    __shared__ __align__(16) float Bs[2][LG_BK][LG_BN];        // H1 tile: Bs[k][state]
+    __shared__ float Ss[LG_BN * LG_OMAX];                      // the block's states [64, O]
+
+    const int tid = threadIdx.x, r = tid & 31, c = tid >> 5;
+    const int b = blockIdx.y, m0 = blockIdx.x * LG_BN;
+    const float* th = theta + (size_t)b * P;
+    const float* W1 = th;                    // [H1, O]
+    const float* b1 = W1 + (size_t)H1 * O;   // [H1]
+    const float* W2 = b1 + H1;               // [H2, H1]
+    const float* b2 = W2 + (size_t)H2 * H1;  // [H2]
+    const float* W3 = b2 + H2;               // [A, H2]
+    const float* b3 = W3 + (size_t)A * H2;   // [A]
+    float* cb = cache == nullptr ? nullptr : cache + (size_t)b * (H1 + H2) * M;
+
+    const float* sb = states + (perPolicy ? (size_t)b * M * O : 0);
+    for (int e = tid; e < LG_BN * O; e += LG_THREADS) {
+        int n = e / O;
+        Ss[e] = m0 + n < M ? sb[(size_t)m0 * O + e] : 0.f;
+    }
+    __syncthreads();
+
+    // Tile loads: thread t takes A elements e = t + 256q (k = e % 8, row = e / 8) and B elements e = t + 256q
+    // (k = e / 64, state = e % 64).
+    float ra[LG_ROWS * LG_BK / LG_THREADS];   // 10
+    float rb[LG_BN * LG_BK / LG_THREADS];     // 2
+    auto load = [&](int k0) {
+#pragma unroll
+        for (int q = 0; q < LG_ROWS * LG_BK / LG_THREADS; q++) {
+            int e = tid + q * LG_THREADS, k = k0 + (e & (LG_BK - 1)), row = e / LG_BK;
+            ra[q] = row < H2 && k < H1 ? W2[(size_t)row * H1 + k] : 0.f;
+        }
+#pragma unroll
+        for (int q = 0; q < LG_BN * LG_BK / LG_THREADS; q++) {
+            int e = tid + q * LG_THREADS, k = k0 + e / LG_BN, n = e % LG_BN;
+            float h = 0.f;
+            if (k < H1) {
+                float acc = 0.f;
+                for (int o = 0; o < O; o++) acc = fmaf(W1[(size_t)k * O + o], Ss[n * O + o], acc);
+                h = pz_hidden(acc + b1[k], act);
+                if (cb != nullptr && m0 + n < M) cb[(size_t)k * M + m0 + n] = h;
+            }
+            rb[q] = h;
+        }
+    };
+    auto store = [&](int buf) {
+#pragma unroll
+        for (int q = 0; q < LG_ROWS * LG_BK / LG_THREADS; q++) {
+            int e = tid + q * LG_THREADS;
+            As[buf][e & (LG_BK - 1)][e / LG_BK] = ra[q];
+        }
+#pragma unroll
+        for (int q = 0; q < LG_BN * LG_BK / LG_THREADS; q++) {
+            int e = tid + q * LG_THREADS;
+            Bs[buf][e / LG_BN][e % LG_BN] = rb[q];
+        }
+    };
+
+    float acc[LG_TM][LG_TN];
+#pragma unroll
+    for (int i = 0; i < LG_TM; i++)
+#pragma unroll
+        for (int j = 0; j < LG_TN; j++) acc[i][j] = 0.f;
+
+    const int steps = (H1 + LG_BK - 1) / LG_BK;
+    load(0);
+    store(0);
+    __syncthreads();
+    for (int t = 0; t < steps; t++) {
+        const int cur = t & 1;
+        if (t + 1 < steps) load((t + 1) * LG_BK);
+#pragma unroll
+        for (int k = 0; k < LG_BK; k++) {
+            float a[LG_TM], bv[LG_TN];
+#pragma unroll
+            for (int i = 0; i < LG_TM; i++) a[i] = As[cur][k][r + 32 * i];
+            float4 b0 = *reinterpret_cast<const float4*>(&Bs[cur][k][c * LG_TN]);
+            float4 b1v = *reinterpret_cast<const float4*>(&Bs[cur][k][c * LG_TN + 4]);
+            bv[0] = b0.x; bv[1] = b0.y; bv[2] = b0.z; bv[3] = b0.w;
+            bv[4] = b1v.x; bv[5] = b1v.y; bv[6] = b1v.z; bv[7] = b1v.w;
+#pragma unroll
+            for (int i = 0; i < LG_TM; i++)
+#pragma unroll
+                for (int j = 0; j < LG_TN; j++) acc[i][j] = fmaf(a[i], bv[j], acc[i][j]);
+        }
+        if (t + 1 < steps) store(cur ^ 1);
+        __syncthreads();
+    }
+
+    // Epilogue, once per action a: h2 = act(acc + b2) (recomputed per a, so that only 8 partial sums are live), the
+    // output layer's partial sums over this thread's 10 rows, then across the warp's 32 lanes (a fixed tree).
+    for (int a = 0; a < (ONE_ACTION ? 1 : A); a++) {
+        float part[LG_TN];
+#pragma unroll
+        for (int j = 0; j < LG_TN; j++) part[j] = 0.f;
+#pragma unroll
+        for (int i = 0; i < LG_TM; i++) {
+            int row = r + 32 * i;
+            if (row >= H2) continue;
+            float bias = b2[row], w3 = W3[(size_t)a * H2 + row];
+#pragma unroll
+            for (int j = 0; j < LG_TN; j++) {
+                float h = pz_hidden(acc[i][j] + bias, act);
+                int m = m0 + c * LG_TN + j;
+                if (a == 0 && cb != nullptr && m < M) cb[(size_t)(H1 + row) * M + m] = h;
+                part[j] = fmaf(w3, h, part[j]);
+            }
+        }
+#pragma unroll
+        for (int j = 0; j < LG_TN; j++)
+#pragma unroll
+            for (int off = 16; off >= 1; off >>= 1) part[j] += __shfl_xor_sync(0xffffffffu, part[j], off);
+        if (r == 0) {
+#pragma unroll
+            for (int j = 0; j < LG_TN; j++) {
+                int m = m0 + c * LG_TN + j;
+                if (m < M) actions[((size_t)b * M + m) * A + a] = pz_output(part[j] + b3[a], scale);
+            }
+        }
+    }
+}
+
+// mlp_forward_large_a1 for A = 1 (every env so far); mlp_forward_large for 1 <= A <= 4, whose epilogue keeps all 80
+// accumulators live across the actions (ptxas reports a few spills there, see native-build/ptxas-report.txt).
+extern "C" __global__ void __launch_bounds__(LG_THREADS, 2)
+mlp_forward_large_a1(const float* __restrict__ theta, int P, const float* __restrict__ states, int perPolicy, int M,
+                     int O, int H1, int H2, int A, float* __restrict__ actions, float* __restrict__ cache, int act,
+                     float scale) {
+    large_forward<true>(theta, P, states, perPolicy, M, O, H1, H2, A, actions, cache, act, scale);
+}
+extern "C" __global__ void __launch_bounds__(LG_THREADS, 2)
+mlp_forward_large(const float* __restrict__ theta, int P, const float* __restrict__ states, int perPolicy, int M,
+                  int O, int H1, int H2, int A, float* __restrict__ actions, float* __restrict__ cache, int act,
+                  float scale) {
+    large_forward<false>(theta, P, states, perPolicy, M, O, H1, H2, A, actions, cache, act, scale);
+}
+
+// ------------------------------------------------------------------------------------------------ generic
+
+// sizes [L + 1] = O, H_1, ..., A; hidden [B, ΣH, M]. Pointers are those of the first policy of this launch.
+extern "C" __global__ void __launch_bounds__(128)
+mlp_forward_generic(const float* __restrict__ theta, int P, const float* __restrict__ states, int perPolicy, int B,
+                    int M, const int* __restrict__ sizes, int L, int HU, float* __restrict__ actions,
+                    float* __restrict__ hidden, int act, float scale) {
+    size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (i >= (size_t)B * M) return;
+    int b = (int)(i / M), m = (int)(i - (size_t)b * M);
+    const int O = sizes[0], A = sizes[L];
+    const float* th = theta + (size_t)b * P;
+    const float* xs = states + ((perPolicy ? (size_t)b * M : 0) + m) * O;
+    float* hb = hidden + (size_t)b * HU * M;
+    size_t woff = 0;
+    int uPrev = 0, uOff = 0;
+    for (int l = 0; l < L; l++) {
+        int in = sizes[l], out = sizes[l + 1];
+        const float* W = th + woff;
+        const float* bias = W + (size_t)in * out;
+        bool last = l == L - 1;
+        for (int j = 0; j < out; j++) {
+            float acc = 0.f;
+            for (int q = 0; q < in; q++) {
+                float xq = l == 0 ? xs[q] : hb[(size_t)(uPrev + q) * M + m];
+                acc = fmaf(W[(size_t)j * in + q], xq, acc);
+            }
+            float z = acc + bias[j];
+            if (last) actions[((size_t)b * M + m) * A + j] = pz_output(z, scale);
+            else hb[(size_t)(uOff + j) * M + m] = pz_hidden(z, act);
+        }
+        woff += (size_t)in * out + out;
+        if (!last) { uPrev = uOff; uOff += out; }
+    }
+}

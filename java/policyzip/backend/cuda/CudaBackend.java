@@ -1,0 +1,587 @@
+package policyzip.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
+import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
+import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
+import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
+import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuInit;
+import static jcuda.driver.JCudaDriver.cuLaunchKernel;
+import static jcuda.driver.JCudaDriver.cuMemAlloc;
+import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemsetD32;
+import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
+import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleUnload;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import jcuda.CudaException;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUmodule;
+import jcuda.driver.JCudaDriver;
+import policyzip.backend.AdamConfig;
+import policyzip.backend.Backend;
+import policyzip.backend.Buffer;
+import policyzip.backend.Shapes;
+import policyzip.backend.StateLayout;
+import policyzip.backend.cpu.ArrayBuffer;
+import policyzip.backend.cpu.CpuBackend;
+import policyzip.policy.Activation;
+import policyzip.policy.MlpSpec;
+import policyzip.policy.PolicyInit;
+
+/**
+ * The CUDA backend through JCuda's driver API (DESIGN.md, Backends): one primary context on device 0, the kernels of
+ * {@code cuda/} loaded from the fatbins that {@code native-build/build-kernels.sh} committed under
+ * {@code resources/policyzip/cuda/}, device memory in {@link DeviceBuffer}s that this object owns and frees.
+ *
+ * <p>On the GPU (issue 7): {@link #mlpForward} (cuda/mlp_forward.cu), {@link #pairwiseSquaredDistances} and
+ * {@link #knnSquaredDistances} for k <= 64 (cuda/distances.cu), {@link #initPolicies} (cuda/policy_init.cu). The
+ * training operations ({@link #mlpBackward}, {@link #denseForward}, {@link #denseBackward}, {@link #adamStep},
+ * {@link #columnAffine}, {@link #meanSquaredError}) and k-NN with k > 64 run on the CPU backend through host
+ * copies of their buffers until their kernels come (issue 8): correct, so every command works with
+ * {@code --backend cuda}, but each call copies its operands across the bus.
+ *
+ * <p>Errors: JCuda's exceptions are enabled, so every driver call is checked; a failed launch names its kernel.
+ * Launches are asynchronous on the default stream; {@link #read} and {@link #synchronize} wait. With
+ * {@code -Dpolicyzip.cuda.sync=true} (or {@code POLICYZIP_CUDA_SYNC=1}) every launch is followed by a synchronize,
+ * so that a fault inside a kernel is reported with that kernel's name. Calls may come from any thread, one at a time
+ * ({@link #concurrentCallers()} is 1); each makes the context current first.
+ */
+public final class CudaBackend implements Backend {
+    /** Fused preset kernels in cuda/mlp_forward.cu, by "O_H1_H2_A" (H2 = 0: one hidden layer). */
+    static final Set<String> PRESETS = Set.of("2_4_0_1", "2_8_0_1", "2_32_32_1", "3_4_0_1", "3_32_32_1");
+    /** Below this many states per policy, the presets use their flat (one thread per policy-state pair) version. */
+    static final int PRESET_BLOCK_MIN_STATES = 64;
+    /** Largest k of the device k-NN selection (KNN_KMAX in cuda/distances.cu). */
+    static final int KNN_KMAX = 64;
+    /** Floats of the k-NN's distance block [queries, P] and of the generic forward's workspace: 128 MiB. */
+    static final long WORKSPACE_FLOATS = 1L << 25;
+    private static final int MAX_GRID_Y = 65535;
+    private static final String[] MODULES = {"mlp_forward", "distances", "policy_init"};
+
+    private final CUdevice device;
+    private final CUcontext context;
+    private final List<CUmodule> modules = new ArrayList<>();
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Set<DeviceBuffer> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    private final Map<Integer, Scratch> scratch = new HashMap<>();
+    private final CpuBackend host;
+    private final boolean syncEveryLaunch;
+    private final String description;
+    private final double peakGflops;
+    private boolean closed;
+
+    private CudaBackend(CUdevice device, CUcontext context, int threads) {
+        this.device = device;
+        this.context = context;
+        this.host = new CpuBackend(threads);
+        this.syncEveryLaunch = Boolean.getBoolean("policyzip.cuda.sync") || "1".equals(System.getenv("POLICYZIP_CUDA_SYNC"));
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, device);
+        String gpu = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
+        int major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        int minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        int sms = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        int clockKhz = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
+        long[] mem = {0};
+        cuDeviceTotalMem(mem, device);
+        int[] driver = {0};
+        cuDriverGetVersion(driver);
+        // FP32 lanes per SM: 64 on compute capability 8.0 (A100), 128 on 8.6, 8.9, 9.x and later.
+        int lanes = major == 8 && minor == 0 ? 64 : 128;
+        this.peakGflops = 2.0 * lanes * sms * clockKhz / 1e6;
+        this.description = String.format(java.util.Locale.ROOT,
+                "CUDA, %s (sm_%d%d, %d SMs, %.0f GiB, fp32 FMA peak %.1f TFLOP/s at %d MHz), driver %d.%d; CPU fallback %s",
+                gpu, major, minor, sms, mem[0] / (double) (1L << 30), peakGflops / 1e3, clockKhz / 1000, driver[0] / 1000,
+                (driver[0] % 1000) / 10, host.describe());
+    }
+
+    /**
+     * Opens device 0. Throws {@link IllegalStateException} with a one-line reason when there is no usable GPU (no
+     * driver, no device, or a driver error), never a stack trace's worth of text.
+     */
+    public static CudaBackend open(int threads) {
+        try {
+            JCudaDriver.setExceptionsEnabled(true);
+            cuInit(0);
+            int[] count = {0};
+            cuDeviceGetCount(count);
+            if (count[0] < 1) throw new IllegalStateException("no CUDA device (cuDeviceGetCount = 0)");
+            CUdevice dev = new CUdevice();
+            cuDeviceGet(dev, 0);
+            CUcontext ctx = new CUcontext();
+            cuDevicePrimaryCtxRetain(ctx, dev);
+            CudaBackend be;
+            try {
+                cuCtxSetCurrent(ctx);
+                be = new CudaBackend(dev, ctx, threads);
+                be.loadModules();
+            } catch (RuntimeException e) {
+                cuDevicePrimaryCtxRelease(dev);
+                throw e;
+            }
+            return be;
+        } catch (CudaException e) {
+            String m = firstLine(e.getMessage());
+            throw new IllegalStateException(m.contains("CUDA_ERROR_NO_DEVICE") ? "a CUDA driver but no device (" + m + ")"
+                    : "CUDA driver error (" + m + ")", e);
+        } catch (UnsatisfiedLinkError e) {
+            throw new IllegalStateException("no CUDA driver (" + linkFailure(e.getMessage()) + ")", e);
+        } catch (NoClassDefFoundError e) {
+            throw new IllegalStateException("no CUDA driver: JCuda could not be initialised (" + firstLine(e.getMessage()) + ")", e);
+        }
+    }
+
+    /** JCuda's multi-line UnsatisfiedLinkError reduced to its line about libcuda ("libcuda.so.1: cannot open ..."). */
+    static String linkFailure(String message) {
+        if (message != null) {
+            for (String line : message.split("\n")) {
+                int at = line.indexOf("libcuda");
+                if (at >= 0) return line.substring(at).strip();
+            }
+        }
+        return firstLine(message);
+    }
+
+    static String firstLine(String s) {
+        if (s == null) return "no message";
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        return nl < 0 ? t : t.substring(0, nl).strip();
+    }
+
+    private int attribute(int attr) {
+        int[] v = {0};
+        cuDeviceGetAttribute(v, attr, device);
+        return v[0];
+    }
+
+    private void loadModules() {
+        for (String m : MODULES) {
+            String res = "/policyzip/cuda/" + m + ".fatbin";
+            byte[] bytes;
+            try (InputStream in = CudaBackend.class.getResourceAsStream(res)) {
+                if (in == null) throw new IllegalStateException("kernel resource " + res + " is missing from the jar; run native-build/build-kernels.sh");
+                bytes = in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read kernel resource " + res, e);
+            }
+            CUmodule mod = new CUmodule();
+            cuModuleLoadData(mod, bytes);   // a fatbin: the driver picks the sm_90 SASS or JITs the compute_80 PTX
+            modules.add(mod);
+            for (String f : kernelNames(m)) {
+                CUfunction fn = new CUfunction();
+                cuModuleGetFunction(fn, mod, f);
+                functions.put(f, fn);
+            }
+        }
+    }
+
+    private static List<String> kernelNames(String module) {
+        return switch (module) {
+            case "mlp_forward" -> {
+                List<String> n = new ArrayList<>(List.of("mlp_forward_large", "mlp_forward_large_a1", "mlp_forward_generic"));
+                for (String p : PRESETS) {
+                    n.add("mlp_fwd_block_" + p);
+                    n.add("mlp_fwd_flat_" + p);
+                }
+                yield n;
+            }
+            case "distances" -> List.of("row_sq_norms", "pairwise_sq_dist", "knn_select");
+            case "policy_init" -> List.of("policy_init");
+            default -> throw new IllegalArgumentException(module);
+        };
+    }
+
+    /** The card's FP32 FMA peak in GFLOP/s (lanes × SMs × 2 × clock), the yardstick of the GPU benchmarks. */
+    public double peakGflops() { return peakGflops; }
+
+    /** Root buffers not yet closed (leak checks). */
+    public synchronized int liveBuffers() { return live.size(); }
+
+    @Override public String name() { return "cuda"; }
+    @Override public String describe() { return description; }
+
+    // ---------------------------------------------------------------- memory
+
+    @Override public synchronized Buffer allocate(int n) {
+        if (n < 0) throw new IllegalArgumentException("buffer length must be >= 0, got " + n);
+        enter();
+        CUdeviceptr p = new CUdeviceptr();
+        if (n > 0) {
+            cuMemAlloc(p, (long) n * Float.BYTES);
+            cuMemsetD32(p, 0, n);
+        }
+        DeviceBuffer b = new DeviceBuffer(this, p, 0, n, true);
+        live.add(b);
+        return b;
+    }
+
+    synchronized void free(DeviceBuffer b) {
+        if (closed || !live.remove(b)) return;
+        enter();
+        if (b.length() > 0) cuMemFree(b.base());
+    }
+
+    @Override public synchronized void write(Buffer dst, float[] hostArray, int off) {
+        DeviceBuffer d = cast(dst);
+        java.util.Objects.checkFromIndexSize(off, d.length(), hostArray.length);
+        if (d.length() == 0) return;
+        enter();
+        cuMemcpyHtoD(d.ptr(), Pointer.to(hostArray).withByteOffset((long) off * Float.BYTES), (long) d.length() * Float.BYTES);
+    }
+
+    @Override public synchronized void read(Buffer src, float[] hostArray, int off) {
+        DeviceBuffer s = cast(src);
+        java.util.Objects.checkFromIndexSize(off, s.length(), hostArray.length);
+        if (s.length() == 0) return;
+        enter();
+        cuMemcpyDtoH(Pointer.to(hostArray).withByteOffset((long) off * Float.BYTES), s.ptr(), (long) s.length() * Float.BYTES);
+    }
+
+    @Override public synchronized void synchronize() {
+        enter();
+        cuCtxSynchronize();
+    }
+
+    private DeviceBuffer cast(Buffer b) {
+        if (b == null) return null;
+        if (b instanceof DeviceBuffer d && d.owner() == this) return d;
+        throw new IllegalArgumentException("buffer " + b.getClass().getSimpleName() + " belongs to another backend; the CUDA backend needs its own buffers");
+    }
+
+    private static CUdeviceptr ptr(DeviceBuffer b) { return b == null ? new CUdeviceptr() : b.ptr(); }
+
+    private void enter() {
+        if (closed) throw new IllegalStateException("the CUDA backend is closed");
+        cuCtxSetCurrent(context);
+    }
+
+    /** A growable device scratch area per slot, kept until close. */
+    private CUdeviceptr scratch(int slot, long bytes) {
+        Scratch s = scratch.get(slot);
+        if (s == null || s.bytes < bytes) {
+            if (s != null) cuMemFree(s.ptr);
+            s = new Scratch(new CUdeviceptr(), Math.max(bytes, 256));
+            cuMemAlloc(s.ptr, s.bytes);
+            scratch.put(slot, s);
+        }
+        return s.ptr;
+    }
+
+    private record Scratch(CUdeviceptr ptr, long bytes) {}
+
+    private CUdeviceptr upload(int slot, int[] values) {
+        CUdeviceptr p = scratch(slot, (long) values.length * Integer.BYTES);
+        cuMemcpyHtoD(p, Pointer.to(values), (long) values.length * Integer.BYTES);
+        return p;
+    }
+
+    private static CUdeviceptr at(CUdeviceptr p, long floats) {
+        return floats == 0 ? p : p.withByteOffset(floats * Float.BYTES);
+    }
+
+    /** Launches {@code kernel}; args are CUdeviceptr, Integer, Long or Float, in the kernel's parameter order. */
+    private void launch(String kernel, long gridX, int gridY, int block, Object... args) {
+        if (gridX < 1 || gridY < 1) return;
+        if (gridX > Integer.MAX_VALUE) throw new IllegalArgumentException(kernel + ": grid of " + gridX + " blocks is too large");
+        CUfunction fn = functions.get(kernel);
+        if (fn == null) throw new IllegalStateException("kernel " + kernel + " is not in the loaded modules");
+        Pointer[] ps = new Pointer[args.length];
+        for (int i = 0; i < args.length; i++) {
+            ps[i] = switch (args[i]) {
+                case CUdeviceptr p -> Pointer.to(p);
+                case Integer v -> Pointer.to(new int[] {v});
+                case Long v -> Pointer.to(new long[] {v});
+                case Float v -> Pointer.to(new float[] {v});
+                default -> throw new IllegalArgumentException(kernel + ": unsupported argument " + args[i]);
+            };
+        }
+        try {
+            cuLaunchKernel(fn, (int) gridX, gridY, 1, block, 1, 1, 0, null, Pointer.to(ps), null);
+            if (syncEveryLaunch) cuCtxSynchronize();
+        } catch (CudaException e) {
+            throw new IllegalStateException("CUDA kernel " + kernel + " (grid " + gridX + " × " + gridY + ", block " + block + ") failed: "
+                    + firstLine(e.getMessage()), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- policy forward, init
+
+    /** The preset kernel suffix "O_H1_H2_A" of a spec, or null. */
+    static String presetKey(MlpSpec mlp) {
+        if (mlp.layers() == 2) return mlp.obsDim() + "_" + mlp.out(0) + "_0_" + mlp.actDim();
+        if (mlp.layers() == 3) return mlp.obsDim() + "_" + mlp.out(0) + "_" + mlp.out(1) + "_" + mlp.actDim();
+        return null;
+    }
+
+    /** Whether the fused GEMM kernel takes this spec (two hidden layers, H2 <= 320, O <= 32, A <= 4, wide enough). */
+    static boolean largeKernelFits(MlpSpec mlp) {
+        return mlp.layers() == 3 && mlp.out(1) <= 320 && mlp.obsDim() <= 32 && mlp.actDim() <= 4
+                && (long) mlp.out(0) * mlp.out(1) >= 4096;
+    }
+
+    @Override
+    public synchronized void mlpForward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m,
+                                        Buffer actions, Buffer activations) {
+        Shapes.mlp(mlp, theta, batch, states, layout, m, actions, activations);
+        DeviceBuffer th = cast(theta), st = cast(states), ac = cast(actions), ca = cast(activations);
+        enter();
+        int p = mlp.paramCount(), o = mlp.obsDim(), a = mlp.actDim(), hu = mlp.hiddenUnits();
+        int perPolicy = layout == StateLayout.PER_POLICY ? 1 : 0;
+        int act = mlp.hiddenActivation().ordinal();   // PZ_RELU, PZ_TANH, PZ_IDENTITY in cuda/common.cuh
+        float scale = mlp.outputScale();
+        String preset = presetKey(mlp);
+        boolean usePreset = preset != null && PRESETS.contains(preset);
+        if (usePreset && m < PRESET_BLOCK_MIN_STATES) {
+            int chunk = (int) Math.max(1, Math.min(batch, (1L << 30) / m));
+            for (int b0 = 0; b0 < batch; b0 += chunk) {
+                int nb = Math.min(chunk, batch - b0);
+                launch("mlp_fwd_flat_" + preset, ceilDiv((long) nb * m, 128), 1, 128,
+                        at(th.ptr(), (long) b0 * p), at(st.ptr(), (long) perPolicy * b0 * m * o), perPolicy, nb, m,
+                        at(ac.ptr(), (long) b0 * m * a), ca == null ? new CUdeviceptr() : at(ca.ptr(), (long) b0 * hu * m), act, scale);
+            }
+            return;
+        }
+        if (usePreset || largeKernelFits(mlp)) {
+            String kernel = usePreset ? "mlp_fwd_block_" + preset : a == 1 ? "mlp_forward_large_a1" : "mlp_forward_large";
+            long gridX = usePreset ? ceilDiv(m, 256) : ceilDiv(m, 64);
+            for (int b0 = 0; b0 < batch; b0 += MAX_GRID_Y) {
+                int nb = Math.min(MAX_GRID_Y, batch - b0);
+                CUdeviceptr t = at(th.ptr(), (long) b0 * p), s = at(st.ptr(), (long) perPolicy * b0 * m * o),
+                        out = at(ac.ptr(), (long) b0 * m * a), cache = ca == null ? new CUdeviceptr() : at(ca.ptr(), (long) b0 * hu * m);
+                if (usePreset) launch(kernel, gridX, nb, 128, t, s, perPolicy, m, out, cache, act, scale);
+                else launch(kernel, gridX, nb, 256, t, p, s, perPolicy, m, o, mlp.out(0), mlp.out(1), a, out, cache, act, scale);
+            }
+            return;
+        }
+        // Generic: hidden layers go to the activations buffer, or to a workspace of at most WORKSPACE_FLOATS.
+        int[] sizes = new int[mlp.layers() + 1];
+        for (int l = 0; l < mlp.layers(); l++) sizes[l] = mlp.in(l);
+        sizes[mlp.layers()] = a;
+        CUdeviceptr sizesDev = upload(1, sizes);
+        long perPolicyHidden = (long) hu * m;
+        int chunk = ca != null || perPolicyHidden == 0 ? batch : (int) Math.max(1, Math.min(batch, WORKSPACE_FLOATS / perPolicyHidden));
+        chunk = (int) Math.min(chunk, Math.max(1, (1L << 30) / m));
+        CUdeviceptr work = ca == null && perPolicyHidden > 0 ? scratch(0, (long) chunk * perPolicyHidden * Float.BYTES) : null;
+        for (int b0 = 0; b0 < batch; b0 += chunk) {
+            int nb = Math.min(chunk, batch - b0);
+            CUdeviceptr hidden = ca != null ? at(ca.ptr(), (long) b0 * hu * m) : work != null ? work : new CUdeviceptr();
+            launch("mlp_forward_generic", ceilDiv((long) nb * m, 128), 1, 128, at(th.ptr(), (long) b0 * p), p,
+                    at(st.ptr(), (long) perPolicy * b0 * m * o), perPolicy, nb, m, sizesDev, mlp.layers(), hu,
+                    at(ac.ptr(), (long) b0 * m * a), hidden, act, scale);
+        }
+    }
+
+    @Override
+    public synchronized void initPolicies(MlpSpec mlp, long[] seeds, Buffer theta) {
+        int p = mlp.paramCount();
+        Shapes.length("theta", theta, (long) seeds.length * p, "[B=" + seeds.length + ", P=" + p + "]");
+        if (seeds.length == 0) return;
+        DeviceBuffer th = cast(theta);
+        enter();
+        int[] layers = new int[2 * mlp.layers()];
+        for (int l = 0; l < mlp.layers(); l++) {
+            layers[2 * l] = mlp.biasOffset(l) + mlp.out(l);
+            layers[2 * l + 1] = Float.floatToRawIntBits(PolicyInit.bound(mlp.in(l)));
+        }
+        CUdeviceptr layersDev = upload(2, layers);
+        CUdeviceptr seedsDev = scratch(3, (long) seeds.length * Long.BYTES);
+        cuMemcpyHtoD(seedsDev, Pointer.to(seeds), (long) seeds.length * Long.BYTES);
+        for (int b0 = 0; b0 < seeds.length; b0 += MAX_GRID_Y) {
+            int nb = Math.min(MAX_GRID_Y, seeds.length - b0);
+            launch("policy_init", ceilDiv(p, 256), nb, 256, seedsDev.withByteOffset((long) b0 * Long.BYTES), p, layersDev,
+                    mlp.layers(), at(th.ptr(), (long) b0 * p));
+        }
+    }
+
+    // ---------------------------------------------------------------- distances
+
+    @Override
+    public synchronized void pairwiseSquaredDistances(Buffer x, int rowsX, Buffer y, int rowsY, int dim, Buffer out) {
+        Shapes.positive("rows of x", rowsX);
+        Shapes.positive("rows of y", rowsY);
+        Shapes.positive("dimension D", dim);
+        Shapes.length("x", x, (long) rowsX * dim, "[R1=" + rowsX + ", D=" + dim + "]");
+        Shapes.length("y", y, (long) rowsY * dim, "[R2=" + rowsY + ", D=" + dim + "]");
+        Shapes.length("out", out, (long) rowsX * rowsY, "[R1=" + rowsX + ", R2=" + rowsY + "]");
+        DeviceBuffer xa = cast(x), ya = cast(y), oa = cast(out);
+        enter();
+        CUdeviceptr xx = norms(4, xa, rowsX, dim), yy = norms(5, ya, rowsY, dim);
+        distances(xa.ptr(), rowsX, ya.ptr(), rowsY, dim, xx, yy, oa.ptr(), rowsY, -1);
+    }
+
+    /** ‖row‖² of a [rows, D] buffer into scratch slot {@code slot}. */
+    private CUdeviceptr norms(int slot, DeviceBuffer a, int rows, int dim) {
+        CUdeviceptr n = scratch(slot, (long) rows * Float.BYTES);
+        launch("row_sq_norms", ceilDiv(rows, 128), 1, 128, a.ptr(), rows, dim, n);
+        return n;
+    }
+
+    /** out [R1, ldo] = distances of x rows to y rows, in launches of at most 65535 row tiles of 64. */
+    private void distances(CUdeviceptr x, int rowsX, CUdeviceptr y, int rowsY, int dim, CUdeviceptr xx, CUdeviceptr yy,
+                           CUdeviceptr out, long ldo, int selfOffset) {
+        int maxRows = MAX_GRID_Y * 64;
+        for (int i0 = 0; i0 < rowsX; i0 += maxRows) {
+            int r = Math.min(maxRows, rowsX - i0);
+            launch("pairwise_sq_dist", ceilDiv(rowsY, 64), (int) ceilDiv(r, 64), 256, at(x, (long) i0 * dim), r, y, rowsY, dim,
+                    at(xx, i0), yy, at(out, i0 * ldo), ldo, selfOffset < 0 ? -1 : selfOffset + i0);
+        }
+    }
+
+    /**
+     * k-NN as blocks of query rows: the distance block [rows, P] (at most {@link #WORKSPACE_FLOATS}), self entries
+     * set to +∞, then a warp per query selects its k smallest. k > {@link #KNN_KMAX} runs on the CPU backend.
+     */
+    @Override
+    public synchronized void knnSquaredDistances(Buffer queries, int rowsQ, Buffer pool, int rowsP, int dim, int k, int selfOffset, Buffer out) {
+        Shapes.knn(queries, rowsQ, pool, rowsP, dim, k, selfOffset, out);
+        if (k > KNN_KMAX) {
+            try (HostMirror h = new HostMirror()) {
+                host.knnSquaredDistances(h.of(queries), rowsQ, h.of(pool), rowsP, dim, k, selfOffset, h.of(out));
+                h.back(out);
+            }
+            return;
+        }
+        DeviceBuffer qa = cast(queries), pa = cast(pool), oa = cast(out);
+        enter();
+        CUdeviceptr qq = norms(4, qa, rowsQ, dim), pp = norms(5, pa, rowsP, dim);
+        int block = (int) Math.max(1, Math.min(rowsQ, WORKSPACE_FLOATS / rowsP));
+        CUdeviceptr dist = scratch(6, (long) block * rowsP * Float.BYTES);
+        for (int q0 = 0; q0 < rowsQ; q0 += block) {
+            int qc = Math.min(block, rowsQ - q0);
+            distances(at(qa.ptr(), (long) q0 * dim), qc, pa.ptr(), rowsP, dim, at(qq, q0), pp, dist, rowsP,
+                    selfOffset < 0 ? -1 : selfOffset + q0);
+            launch("knn_select", ceilDiv(qc * 32L, 128), 1, 128, dist, qc, rowsP, (long) rowsP, k, at(oa.ptr(), (long) q0 * k));
+        }
+    }
+
+    // ---------------------------------------------------------------- on the CPU until issue 8
+
+    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    @Override
+    public synchronized void mlpBackward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m, Buffer actions,
+                                         Buffer activations, Buffer dActions, Buffer dTheta, Buffer dStates) {
+        try (HostMirror h = new HostMirror()) {
+            host.mlpBackward(mlp, h.of(theta), batch, h.of(states), layout, m, h.of(actions), h.of(activations), h.of(dActions),
+                    h.of(dTheta), h.of(dStates));
+            h.back(dTheta, dStates);
+        }
+    }
+
+    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    @Override
+    public synchronized void denseForward(Buffer x, int rows, int in, Buffer w, Buffer b, int out, Activation act, Buffer y) {
+        try (HostMirror h = new HostMirror()) {
+            host.denseForward(h.of(x), rows, in, h.of(w), h.of(b), out, act, h.of(y));
+            h.back(y);
+        }
+    }
+
+    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    @Override
+    public synchronized void denseBackward(Buffer x, int rows, int in, Buffer w, int out, Activation act, Buffer y, Buffer dy, Buffer dw,
+                                           Buffer db, Buffer dx) {
+        try (HostMirror h = new HostMirror()) {
+            host.denseBackward(h.of(x), rows, in, h.of(w), out, act, h.of(y), h.of(dy), h.of(dw), h.of(db), h.of(dx));
+            h.back(dw, db, dx);
+        }
+    }
+
+    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    @Override
+    public synchronized void adamStep(AdamConfig cfg, int t, Buffer param, Buffer grad, Buffer m, Buffer v) {
+        try (HostMirror h = new HostMirror()) {
+            host.adamStep(cfg, t, h.of(param), h.of(grad), h.of(m), h.of(v));
+            h.back(param, m, v);
+        }
+    }
+
+    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    @Override
+    public synchronized void columnAffine(Buffer x, int rows, int cols, Buffer scale, Buffer shift, Buffer y) {
+        try (HostMirror h = new HostMirror()) {
+            host.columnAffine(h.of(x), rows, cols, h.of(scale), h.of(shift), h.of(y));
+            h.back(y);
+        }
+    }
+
+    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    @Override
+    public synchronized double meanSquaredError(Buffer pred, Buffer target, Buffer grad) {
+        try (HostMirror h = new HostMirror()) {
+            double loss = host.meanSquaredError(h.of(pred), h.of(target), h.of(grad));
+            h.back(grad);
+            return loss;
+        }
+    }
+
+    /**
+     * Host copies of device buffers for an operation that runs on the CPU backend: {@link #of} downloads a buffer
+     * once (the same Buffer object maps to one copy, so in-place operations stay in place), {@link #back} uploads
+     * the outputs.
+     */
+    private final class HostMirror implements AutoCloseable {
+        private final Map<Buffer, ArrayBuffer> copies = new IdentityHashMap<>();
+
+        ArrayBuffer of(Buffer b) {
+            if (b == null) return null;
+            return copies.computeIfAbsent(b, key -> {
+                float[] a = new float[key.length()];
+                read(key, a, 0);
+                return ArrayBuffer.wrap(a);
+            });
+        }
+
+        void back(Buffer... outs) {
+            for (Buffer o : outs) {
+                if (o != null) write(o, copies.get(o).array(), 0);
+            }
+        }
+
+        @Override public void close() {}
+    }
+
+    private static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
+
+    @Override public synchronized void close() {
+        if (closed) return;
+        try {
+            cuCtxSetCurrent(context);
+            for (DeviceBuffer b : live) {
+                if (b.length() > 0) cuMemFree(b.base());
+            }
+            live.clear();
+            for (Scratch s : scratch.values()) cuMemFree(s.ptr());
+            scratch.clear();
+            for (CUmodule m : modules) cuModuleUnload(m);
+            modules.clear();
+            cuDevicePrimaryCtxRelease(device);
+        } finally {
+            closed = true;
+            host.close();
+        }
+    }
+}

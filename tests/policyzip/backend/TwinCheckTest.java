@@ -1,0 +1,64 @@
+package policyzip.backend;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import policyzip.backend.cpu.CpuBackend;
+import policyzip.policy.MlpSpec;
+
+/**
+ * {@link TwinCheck} itself: the SIMD CPU backend passes it against the scalar one, and a backend that is wrong in one
+ * element of one operation fails exactly that operation's cases (so the GPU checks that use it can fail).
+ */
+class TwinCheckTest {
+    @Test
+    void cpuBackendPassesEveryCase() {
+        try (CpuBackend be = new CpuBackend(2)) {
+            List<TwinCheck.Result> r = TwinCheck.run(be, System.nanoTime(), true, null);
+            assertTrue(r.size() > 50, "cases: " + r.size());
+            for (TwinCheck.Result x : r) assertTrue(x.passed(), x.toString());
+        }
+    }
+
+    @Test
+    void oneWrongActionFailsTheForwardCases() {
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            Backend wrong = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> {
+                Object res;
+                try {
+                    res = m.invoke(cpu, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+                if (m.getName().equals("mlpForward")) {
+                    // actions[0] off by 1e-3 (actions lie in ±scale, scale <= 2): far above the 1e-5 tolerance.
+                    Buffer actions = (Buffer) args[6];
+                    float[] a = new float[actions.length()];
+                    cpu.read(actions, a, 0);
+                    a[0] += 1e-3f;
+                    cpu.write(actions, a, 0);
+                }
+                return res;
+            });
+            List<TwinCheck.Result> r = TwinCheck.run(wrong, 5, true, null);
+            for (TwinCheck.Result x : r) {
+                boolean forwardActions = x.op().equals("mlpForward") && !x.what().endsWith("(activations)");
+                if (forwardActions) assertFalse(x.passed(), "should fail: " + x);
+                else assertTrue(x.passed(), x.toString());
+            }
+        }
+    }
+
+    @Test
+    void nanWhereTheTwinIsFiniteIsInfinitelyWrong() {
+        assertTrue(TwinCheck.relError(new float[] {1, Float.NaN}, new float[] {1, 2}) == Double.POSITIVE_INFINITY);
+        assertTrue(TwinCheck.relError(new float[] {1, 2}, new float[] {1, 2}) == 0);
+        // 2-norm: 0.5 / 5 = 0.1; max-norm: 0.5 / 4 = 0.125.
+        assertTrue(Math.abs(TwinCheck.relError(new float[] {3, 4.5f}, new float[] {3, 4}) - 0.125) < 1e-9);
+        assertTrue(MlpSpec.of("small", 2, 1, policyzip.policy.Activation.RELU, 1f).paramCount() == 17);
+    }
+}
