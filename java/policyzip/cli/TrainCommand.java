@@ -78,9 +78,9 @@ final class TrainCommand implements Runnable {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot replace " + this.out + ": " + e.getMessage());
         }
-        out.printf(Locale.ROOT, "training a %s autoencoder %s → K=%d → %s on %,d policies of %s (%s, P=%,d): %,d steps of B=%d × M=%d%n",
+        out.printf(Locale.ROOT, "training a %s autoencoder %s → K=%d → %s on %,d policies of %s (%s): %,d steps of B=%d × M=%d%n",
                 cfg.loss().name().toLowerCase(Locale.ROOT), encoder, latent, decoder, ds.size(), ds.env().id(), ds.mlp().describe(),
-                ds.mlp().paramCount(), steps, batch, states);
+                steps, batch, states);
         Checkpoint c;
         long t0 = System.nanoTime();
         try (Backend be = backendOptions.create()) {
