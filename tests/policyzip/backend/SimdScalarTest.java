@@ -39,6 +39,29 @@ class SimdScalarTest {
         }
     }
 
+    /** gemmTN reads a transposed in place and gives exactly gemm on the transposed copy, on both kernels. */
+    @Test
+    void gemmTNIsGemmOfTheTranspose() {
+        SplittableRandom rng = new SplittableRandom(5);
+        int[] sizes = {1, 2, 3, 4, 5, 17, 32, 33, 257};
+        for (int n : sizes) {
+            for (int k : new int[] {1, 3, 17, 64}) {
+                for (int m : sizes) {
+                    int lda = n + 3, ldx = m + 1, ldc = m + 2;
+                    float[] a = Ref.randomFloats(rng, k * lda + 1, 1), x = Ref.randomFloats(rng, k * ldx + 1, 1);
+                    float[] aT = new float[n * k];
+                    for (int p = 0; p < k; p++) for (int i = 0; i < n; i++) aT[i * k + p] = a[1 + p * lda + i];
+                    for (Kernels kern : new Kernels[] {simd, scalar}) {
+                        float[] want = Ref.poisoned(n * ldc + 1), got = Ref.poisoned(n * ldc + 1);
+                        kern.gemm(n, k, m, aT, 0, k, x, 1, ldx, want, 1, ldc);
+                        kern.gemmTN(n, k, m, a, 1, lda, x, 1, ldx, got, 1, ldc);
+                        assertArrayEquals(want, got, kern.name() + " gemmTN n=" + n + " k=" + k + " m=" + m);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void epiloguesAgree() {
         SplittableRandom rng = new SplittableRandom(4);

@@ -228,21 +228,17 @@ public final class CpuBackend implements Backend {
             int xOff;
             if (l == 0) { x = xT; xOff = 0; }
             else { x = cache; xOff = cOff + (unitEnd - nIn) * m; }
-            // dW [nOut, nIn] = dz [nOut, M] · x^T [M, nIn]
-            float[] xTr = s.get(6, m * nIn);
-            transposeInto(x, xOff, nIn, m, xTr);
-            k.gemm(nOut, m, nIn, dz, 0, m, xTr, 0, nIn, dTheta, dtOff + mlp.weightOffset(l), nIn);
-            int bo = dtOff + mlp.biasOffset(l);
-            for (int j = 0; j < nOut; j++) {
-                float sum = 0f;
-                for (int t = 0, r = j * m; t < m; t++) sum += dz[r + t];
-                dTheta[bo + j] = sum;
-            }
+            // dW [nOut, nIn] = dz [nOut, M] · x^T: column q is the matrix-vector product dz · x[q, :] (both operands
+            // are contiguous along M, so nothing is transposed), summed as every matrix-vector product is.
+            int wo = dtOff + mlp.weightOffset(l);
+            for (int q = 0; q < nIn; q++) k.gemm(nOut, m, 1, dz, 0, m, x, xOff + q * m, 1, dTheta, wo + q, nIn);
+            // db = dz · 1, the same way (vectorised; a running scalar sum would be one long dependency chain).
+            float[] ones = s.get(6, m);
+            java.util.Arrays.fill(ones, 0, m, 1f);
+            k.gemm(nOut, m, 1, dz, 0, m, ones, 0, 1, dTheta, dtOff + mlp.biasOffset(l), 1);
             if (l == 0 && dStates == null) break;
-            // dx [nIn, M] = W^T [nIn, nOut] · dz [nOut, M]
-            float[] wT = s.get(7, nIn * nOut);
-            transposeInto(th, tOff + mlp.weightOffset(l), nOut, nIn, wT);
-            k.gemm(nIn, nOut, m, wT, 0, nOut, dz, 0, m, tmp, 0, m);
+            // dx [nIn, M] = W^T [nIn, nOut] · dz [nOut, M], W read in place.
+            k.gemmTN(nIn, nOut, m, th, tOff + mlp.weightOffset(l), nIn, dz, 0, m, tmp, 0, m);
             if (l > 0) {
                 k.activationGrad(cache, xOff, tmp, 0, dz, 0, nIn * m, mlp.hiddenActivation(), 1f);
                 unitEnd -= nIn;

@@ -23,6 +23,14 @@ public interface Kernels {
     void gemm(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc);
 
     /**
+     * {@link #gemm} with {@code a} read transposed, in place: {@code c[i·ldc + j] = Σ_{p<k} a[p·lda + i] · x[p·ldx + j]},
+     * i.e. the product of the transpose of a [k, n] matrix (row stride lda) with x. Same sums in the same order as
+     * {@code gemm} on the transposed copy, matrix-vector case included, so both agree bit for bit; it saves the copy
+     * (a backward pass's {@code Wᵀ·dz}).
+     */
+    void gemmTN(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc);
+
+    /**
      * In place on the rows × cols block of c (row stride ldc): {@code c = act(c + bias)}, bias indexed by row
      * ({@code perRow}) or by column. For TANH the result is {@code scale · tanh(·)}; other activations ignore scale.
      */

@@ -8,15 +8,25 @@ public final class ScalarKernels implements Kernels {
 
     @Override
     public void gemm(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        gemm(n, k, m, a, aOff, lda, 1, x, xOff, ldx, c, cOff, ldc);
+    }
+
+    @Override
+    public void gemmTN(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        gemm(n, k, m, a, aOff, 1, lda, x, xOff, ldx, c, cOff, ldc);
+    }
+
+    /** {@link #gemm} with a's element (i, p) at {@code aOff + i·rs + p·cs}. */
+    static void gemm(int n, int k, int m, float[] a, int aOff, int rs, int cs, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
         if (m == 1) {
-            matvec(n, k, a, aOff, lda, x, xOff, ldx, c, cOff, ldc);
+            matvec(n, k, a, aOff, rs, cs, x, xOff, ldx, c, cOff, ldc);
             return;
         }
         for (int i = 0; i < n; i++) {
             int ci = cOff + i * ldc;
             for (int j = 0; j < m; j++) c[ci + j] = 0f;
             for (int p = 0; p < k; p++) {
-                float av = a[aOff + i * lda + p];
+                float av = a[aOff + i * rs + p * cs];
                 int xp = xOff + p * ldx;
                 for (int j = 0; j < m; j++) c[ci + j] = Math.fma(av, x[xp + j], c[ci + j]);
             }
@@ -32,11 +42,16 @@ public final class ScalarKernels implements Kernels {
      * 16, 8 or 4 lanes, so both agree bit for bit on every machine.
      */
     static void matvec(int n, int k, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        matvec(n, k, a, aOff, lda, 1, x, xOff, ldx, c, cOff, ldc);
+    }
+
+    /** {@link #matvec} with a's element (i, p) at {@code aOff + i·rs + p·cs}. */
+    static void matvec(int n, int k, float[] a, int aOff, int rs, int cs, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
         float[] part = new float[MATVEC_LANES];
         for (int i = 0; i < n; i++) {
             java.util.Arrays.fill(part, 0f);
-            int ai = aOff + i * lda;
-            for (int p = 0; p < k; p++) part[p & 15] = Math.fma(a[ai + p], x[xOff + p * ldx], part[p & 15]);
+            int ai = aOff + i * rs;
+            for (int p = 0; p < k; p++) part[p & 15] = Math.fma(a[ai + p * cs], x[xOff + p * ldx], part[p & 15]);
             c[cOff + i * ldc] = tree16(part, 0);
         }
     }

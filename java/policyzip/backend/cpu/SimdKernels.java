@@ -34,17 +34,31 @@ final class SimdKernels implements Kernels {
             else ScalarKernels.matvec(n, k, a, aOff, lda, x, xOff, ldx, c, cOff, ldc);
             return;
         }
+        tiles(n, k, m, a, aOff, lda, 1, x, xOff, ldx, c, cOff, ldc);
+    }
+
+    @Override
+    public void gemmTN(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
+        if (m == 1) {
+            ScalarKernels.matvec(n, k, a, aOff, 1, lda, x, xOff, ldx, c, cOff, ldc); // rare: a backward pass on one state
+            return;
+        }
+        tiles(n, k, m, a, aOff, 1, lda, x, xOff, ldx, c, cOff, ldc);
+    }
+
+    /** The m &gt; 1 product in register tiles, a's element (i, p) at {@code aOff + i·rs + p·cs}. */
+    private static void tiles(int n, int k, int m, float[] a, int aOff, int rs, int cs, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
         int j = 0;
         for (; j + 2 * L <= m; j += 2 * L) {
             int i = 0;
-            for (; i + 4 <= n; i += 4) tile4x2(k, a, aOff + i * lda, lda, x, xOff + j, ldx, c, cOff + i * ldc + j, ldc);
-            for (; i < n; i++) tile1x2(k, a, aOff + i * lda, x, xOff + j, ldx, c, cOff + i * ldc + j);
+            for (; i + 4 <= n; i += 4) tile4x2(k, a, aOff + i * rs, rs, cs, x, xOff + j, ldx, c, cOff + i * ldc + j, ldc);
+            for (; i < n; i++) tile1x2(k, a, aOff + i * rs, cs, x, xOff + j, ldx, c, cOff + i * ldc + j);
         }
         for (; j < m; j += L) {
             VectorMask<Float> mask = S.indexInRange(j, m);
             int i = 0;
-            for (; i + 4 <= n; i += 4) tile4x1(k, a, aOff + i * lda, lda, x, xOff + j, ldx, c, cOff + i * ldc + j, ldc, mask);
-            for (; i < n; i++) tile1x1(k, a, aOff + i * lda, x, xOff + j, ldx, c, cOff + i * ldc + j, mask);
+            for (; i + 4 <= n; i += 4) tile4x1(k, a, aOff + i * rs, rs, cs, x, xOff + j, ldx, c, cOff + i * ldc + j, ldc, mask);
+            for (; i < n; i++) tile1x1(k, a, aOff + i * rs, cs, x, xOff + j, ldx, c, cOff + i * ldc + j, mask);
         }
     }
 
@@ -131,19 +145,19 @@ final class SimdKernels implements Kernels {
         }
     }
 
-    private static void tile4x2(int k, float[] a, int a0, int lda, float[] x, int x0, int ldx, float[] c, int c0, int ldc) {
+    private static void tile4x2(int k, float[] a, int a0, int lda, int cs, float[] x, int x0, int ldx, float[] c, int c0, int ldc) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
         FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S);
         FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int p = 0, xp = x0; p < k; p++, xp += ldx) {
+        for (int p = 0, xp = x0, ap = 0; p < k; p++, xp += ldx, ap += cs) {
             FloatVector v0 = FloatVector.fromArray(S, x, xp);
             FloatVector v1 = FloatVector.fromArray(S, x, xp + L);
-            FloatVector b0 = FloatVector.broadcast(S, a[a0 + p]);
-            FloatVector b1 = FloatVector.broadcast(S, a[a1 + p]);
-            FloatVector b2 = FloatVector.broadcast(S, a[a2 + p]);
-            FloatVector b3 = FloatVector.broadcast(S, a[a3 + p]);
+            FloatVector b0 = FloatVector.broadcast(S, a[a0 + ap]);
+            FloatVector b1 = FloatVector.broadcast(S, a[a1 + ap]);
+            FloatVector b2 = FloatVector.broadcast(S, a[a2 + ap]);
+            FloatVector b3 = FloatVector.broadcast(S, a[a3 + ap]);
             c00 = b0.fma(v0, c00); c01 = b0.fma(v1, c01);
             c10 = b1.fma(v0, c10); c11 = b1.fma(v1, c11);
             c20 = b2.fma(v0, c20); c21 = b2.fma(v1, c21);
@@ -155,10 +169,10 @@ final class SimdKernels implements Kernels {
         c30.intoArray(c, c0 + 3 * ldc); c31.intoArray(c, c0 + 3 * ldc + L);
     }
 
-    private static void tile1x2(int k, float[] a, int a0, float[] x, int x0, int ldx, float[] c, int c0) {
+    private static void tile1x2(int k, float[] a, int a0, int cs, float[] x, int x0, int ldx, float[] c, int c0) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S);
-        for (int p = 0, xp = x0; p < k; p++, xp += ldx) {
-            FloatVector b0 = FloatVector.broadcast(S, a[a0 + p]);
+        for (int p = 0, xp = x0, ap = a0; p < k; p++, xp += ldx, ap += cs) {
+            FloatVector b0 = FloatVector.broadcast(S, a[ap]);
             c00 = b0.fma(FloatVector.fromArray(S, x, xp), c00);
             c01 = b0.fma(FloatVector.fromArray(S, x, xp + L), c01);
         }
@@ -166,16 +180,16 @@ final class SimdKernels implements Kernels {
         c01.intoArray(c, c0 + L);
     }
 
-    private static void tile4x1(int k, float[] a, int a0, int lda, float[] x, int x0, int ldx, float[] c, int c0, int ldc,
+    private static void tile4x1(int k, float[] a, int a0, int lda, int cs, float[] x, int x0, int ldx, float[] c, int c0, int ldc,
                                 VectorMask<Float> mask) {
         FloatVector c0v = FloatVector.zero(S), c1v = FloatVector.zero(S), c2v = FloatVector.zero(S), c3v = FloatVector.zero(S);
         int a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int p = 0, xp = x0; p < k; p++, xp += ldx) {
+        for (int p = 0, xp = x0, ap = 0; p < k; p++, xp += ldx, ap += cs) {
             FloatVector v = FloatVector.fromArray(S, x, xp, mask);
-            c0v = FloatVector.broadcast(S, a[a0 + p]).fma(v, c0v);
-            c1v = FloatVector.broadcast(S, a[a1 + p]).fma(v, c1v);
-            c2v = FloatVector.broadcast(S, a[a2 + p]).fma(v, c2v);
-            c3v = FloatVector.broadcast(S, a[a3 + p]).fma(v, c3v);
+            c0v = FloatVector.broadcast(S, a[a0 + ap]).fma(v, c0v);
+            c1v = FloatVector.broadcast(S, a[a1 + ap]).fma(v, c1v);
+            c2v = FloatVector.broadcast(S, a[a2 + ap]).fma(v, c2v);
+            c3v = FloatVector.broadcast(S, a[a3 + ap]).fma(v, c3v);
         }
         c0v.intoArray(c, c0, mask);
         c1v.intoArray(c, c0 + ldc, mask);
@@ -183,10 +197,10 @@ final class SimdKernels implements Kernels {
         c3v.intoArray(c, c0 + 3 * ldc, mask);
     }
 
-    private static void tile1x1(int k, float[] a, int a0, float[] x, int x0, int ldx, float[] c, int c0, VectorMask<Float> mask) {
+    private static void tile1x1(int k, float[] a, int a0, int cs, float[] x, int x0, int ldx, float[] c, int c0, VectorMask<Float> mask) {
         FloatVector acc = FloatVector.zero(S);
-        for (int p = 0, xp = x0; p < k; p++, xp += ldx) {
-            acc = FloatVector.broadcast(S, a[a0 + p]).fma(FloatVector.fromArray(S, x, xp, mask), acc);
+        for (int p = 0, xp = x0, ap = a0; p < k; p++, xp += ldx, ap += cs) {
+            acc = FloatVector.broadcast(S, a[ap]).fma(FloatVector.fromArray(S, x, xp, mask), acc);
         }
         acc.intoArray(c, c0, mask);
     }
