@@ -287,9 +287,16 @@ public final class CpuBackend implements Backend {
             float[] yT = scratch.get().get(0, cw * rows);
             k.gemm(cw, in, rows, wa.data, wa.offset + j0 * in, in, xT, 0, rows, yT, 0, rows);
             k.biasActivate(yT, 0, cw, rows, rows, ba.data, ba.offset + j0, true, act, 1f);
-            for (int j = 0; j < cw; j++) {
-                int dst = ya.offset + j0 + j;
-                for (int r = 0; r < rows; r++) ya.data[dst + r * out] = yT[j * rows + r];
+            // y[r, j0 + j] = yT[j, r] in 16 × 16 blocks: contiguous writes along j, reads within a cached block.
+            for (int rb = 0; rb < rows; rb += 16) {
+                int re = Math.min(rows, rb + 16);
+                for (int jb = 0; jb < cw; jb += 16) {
+                    int je = Math.min(cw, jb + 16);
+                    for (int r = rb; r < re; r++) {
+                        int dst = ya.offset + r * out + j0;
+                        for (int j = jb; j < je; j++) ya.data[dst + j] = yT[j * rows + r];
+                    }
+                }
             }
         });
     }
@@ -309,20 +316,19 @@ public final class CpuBackend implements Backend {
             int r0 = c * rowChunk, rn = Math.min(rowChunk, rows - r0);
             k.activationGrad(ya.data, ya.offset + r0 * out, dya.data, dya.offset + r0 * out, dz, r0 * out, rn * out, act, 1f);
         });
-        // dW [J, I] = dz^T [J, R] · x [R, I], parallel over chunks of J; db[j] = Σ_r dz[r, j] in row order.
+        // dW [J, I] = dz^T [J, R] · x [R, I] with dz read transposed in place, parallel over chunks of J; db[j] = Σ_r dz[r, j]
+        // in row order (each column's own running sum, so the loop over j vectorises without changing any sum).
         int chunks = (out + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
         par.forEach(chunks, c -> {
             int j0 = c * COLUMN_CHUNK, cw = Math.min(COLUMN_CHUNK, out - j0);
-            float[] dzT = scratch.get().get(0, cw * rows);
+            k.gemmTN(cw, rows, in, dz, j0, out, xa.data, xa.offset, in, dwa.data, dwa.offset + j0 * in, in);
+            float[] sum = scratch.get().get(0, cw);
+            java.util.Arrays.fill(sum, 0, cw, 0f);
             for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < cw; j++) dzT[j * rows + r] = dz[r * out + j0 + j];
+                int row = r * out + j0;
+                for (int j = 0; j < cw; j++) sum[j] += dz[row + j];
             }
-            k.gemm(cw, rows, in, dzT, 0, rows, xa.data, xa.offset, in, dwa.data, dwa.offset + j0 * in, in);
-            for (int j = 0; j < cw; j++) {
-                float sum = 0f;
-                for (int r = 0; r < rows; r++) sum += dzT[j * rows + r];
-                dba.data[dba.offset + j0 + j] = sum;
-            }
+            System.arraycopy(sum, 0, dba.data, dba.offset + j0, cw);
         });
         if (dxa != null) {
             // dx [R, I] = dz [R, J] · W [J, I], parallel over column chunks of I.
