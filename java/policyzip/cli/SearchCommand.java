@@ -240,7 +240,7 @@ final class SearchCommand implements Runnable {
         try {
             ArrayFile.writeAtomically(csvFile, csv.toString().getBytes(StandardCharsets.UTF_8));
             double[] x = bands.get(0).steps();
-            Plots.line(png, e.id() + " '" + t + "': evaluated return, mean and interquartile range over " + seeds + " seeds", "env steps",
+            Plots.line(png, e.id() + " '" + t + "': return, mean and quartiles over " + seeds + " seeds", "env steps",
                     "return", x, bands.stream().map(Curves.Band::mean).toArray(double[][]::new),
                     bands.stream().map(Curves.Band::q25).toArray(double[][]::new), bands.stream().map(Curves.Band::q75).toArray(double[][]::new),
                     bands.stream().map(Curves.Band::method).toArray(String[]::new), false);

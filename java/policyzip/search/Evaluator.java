@@ -52,7 +52,7 @@ public final class Evaluator {
         return new Evaluation(tr.result().meanReturns(), dx, g.dLogSigma(), tr.result().envSteps());
     }
 
-    /** The deterministic return of point x [D] over {@code episodes} episodes from {@code seed}, and its θ. */
+    /** The deterministic returns of one policy θ [P] over {@code episodes} episodes from env seed {@code seed}. */
     public RolloutResult evaluatePoint(float[] theta, int episodes, long seed) {
         return rollout.run(theta, 1, task, episodes, seed, 0, null);
     }
