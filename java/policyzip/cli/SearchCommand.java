@@ -196,6 +196,7 @@ final class SearchCommand implements Runnable {
         Map<String, Object> per = new LinkedHashMap<>();
         List<Curves.Band> bands = new ArrayList<>();
         StringBuilder csv = new StringBuilder("method,env_steps,mean,min,q25,median,q75,max\n");
+        StringBuilder runsCsv = new StringBuilder("method,seed,generation,env_steps,eval_return,mean_fitness\n");
         String hidden = Arrays.stream(hiddenSizes(mlp)).mapToObj(Integer::toString).collect(Collectors.joining("-"));
         for (var entry : results.entrySet()) {
             String m = entry.getKey();
@@ -229,8 +230,14 @@ final class SearchCommand implements Runnable {
                     + mlp.hiddenActivation().name().toLowerCase(Locale.ROOT) + " --theta " + theta + " --task " + t + " --episodes " + evalEpisodes
                     + " --seed " + evalSeed);
             o.put("band", band);
-            o.put("runs", runs.stream().map(r -> Map.of("seed", r.seed(), "best_return", r.bestReturn(), "env_steps", r.envSteps(), "seconds",
-                    r.seconds(), "curve", r.curve())).toList());
+            o.put("runs", runs.stream().map(r -> Map.of("seed", r.seed(), "best_return", r.bestReturn(), "final_return", r.finalReturn(),
+                    "env_steps", r.envSteps(), "seconds", r.seconds())).toList());
+            for (SearchRun.Result r : runs) {
+                for (SearchRun.Point pt : r.curve()) {
+                    runsCsv.append(String.format(Locale.ROOT, "%s,%d,%d,%d,%s,%s%n", m, r.seed(), pt.generation(), pt.envSteps(), pt.evalReturn(),
+                            pt.meanFitness()));
+                }
+            }
             per.put(m, o);
         }
         doc.put("methods", per);
@@ -239,6 +246,7 @@ final class SearchCommand implements Runnable {
         Output.writeJson(json, doc);
         try {
             ArrayFile.writeAtomically(csvFile, csv.toString().getBytes(StandardCharsets.UTF_8));
+            ArrayFile.writeAtomically(prefix.resolveSibling(prefix.getFileName() + ".runs.csv"), runsCsv.toString().getBytes(StandardCharsets.UTF_8));
             double[] x = bands.get(0).steps();
             Plots.line(png, e.id() + " '" + t + "': return, mean and quartiles over " + seeds + " seeds", "env steps",
                     "return", x, bands.stream().map(Curves.Band::mean).toArray(double[][]::new),
@@ -247,7 +255,7 @@ final class SearchCommand implements Runnable {
         } catch (IOException ex) {
             throw new IllegalArgumentException("cannot write " + prefix + ".*: " + ex.getMessage());
         }
-        out.println("wrote " + json + ", .csv, .png and the best policies as ." + String.join("|", results.keySet()) + ".best.f32");
+        out.println("wrote " + json + ", .csv (curves over seeds), .runs.csv (every evaluation), .png and the best policies as ." + String.join("|", results.keySet()) + ".best.f32");
         out.println("replay the best: " + ((Map<?, ?>) per.values().iterator().next()).get("replay"));
     }
 

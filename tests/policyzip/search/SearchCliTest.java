@@ -61,6 +61,10 @@ class SearchCliTest {
         String csv = Files.readString(dir.resolve("s.csv"));
         assertEquals(1 + 3 * 50, csv.lines().count(), csv);
         assertTrue(Files.size(dir.resolve("s.png")) > 1000);
+        // Every evaluation of every run: at least the start and the end of 3 methods × 2 seeds.
+        List<String> runs = Files.readAllLines(dir.resolve("s.runs.csv"));
+        assertEquals("method,seed,generation,env_steps,eval_return,mean_fitness", runs.get(0));
+        assertTrue(runs.size() > 1 + 3 * 2 * 2, runs.size() + " rows");
     }
 
     @Test
