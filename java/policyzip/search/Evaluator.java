@@ -28,6 +28,11 @@ public final class Evaluator {
         this.gamma = gamma;
     }
 
+    /** An evaluator with REINFORCE's default baseline and γ ({@link ReinforceConfig#defaults()}). */
+    public Evaluator(Backend be, PolicySpace space, String env, String task) {
+        this(be, space, env, task, ReinforceConfig.defaults().baseline(), ReinforceConfig.defaults().gamma());
+    }
+
     public Rollout rollout() { return rollout; }
     public String task() { return task; }
     public PolicySpace space() { return space; }

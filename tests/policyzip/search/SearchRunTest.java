@@ -2,6 +2,7 @@ package policyzip.search;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,6 +65,17 @@ class SearchRunTest {
             assertEquals(a.curve().get(a.curve().size() - 1).envSteps(), a.envSteps(), m);
             double max = Arrays.stream(returns(a)).max().orElseThrow();
             assertEquals(max, a.bestReturn(), m);
+        }
+    }
+
+    @Test
+    void askTellLoopAsInTheReadme() {
+        try (CpuBackend be = new CpuBackend(2); PolicySpace.Latent space = latent(be); Pgpe pgpe = Pgpe.of(be, "pgpe", PGPE, space, 0)) {
+            Evaluator ev = new Evaluator(be, space, "mountaincar", "height");
+            for (int g = 0; g < 3; g++) pgpe.tell(ev.evaluate(pgpe.ask(), g, g));
+            assertEquals(3, pgpe.generation());
+            assertFalse(Arrays.equals(space.start(), pgpe.center()), "the mean moved");
+            assertEquals(MLP.paramCount(), space.decode(pgpe.center(), 1).length);
         }
     }
 
