@@ -18,14 +18,15 @@ import policyzip.rollout.Trajectories;
 
 /**
  * The REINFORCE gradient against finite differences of the exact expected return, on a tiny deterministic setting: one-step
- * episodes from S fixed states, reward r = −(a − c_s)², a ~ N(π_{g(z)}(s), σ²), so J(z) = −1/S Σ_s ((π_{g(z)}(s) − c_s)² + σ²)
- * and dJ/d(log σ) = −2σ².
+ * episodes from S fixed states, A = 2 actions (as Reacher's), reward r = −Σ_a (a_a − c_{s,a})², a ~ N(π_{g(z)}(s), diag σ²),
+ * so J(z) = −1/S Σ_s Σ_a ((π_{g(z)}(s)_a − c_{s,a})² + σ_a²) and dJ/d(log σ_a) = −2σ_a².
  */
 class LatentReinforceTest {
-    static final MlpSpec MLP = new MlpSpec(2, new int[] {6}, 1, Activation.TANH, 1f);
-    static final int S = 4;
+    static final int A = 2, S = 4;
+    static final MlpSpec MLP = new MlpSpec(2, new int[] {6}, A, Activation.TANH, 1f);
     static final float[] STATES = {0.3f, -0.5f, -0.8f, 0.1f, 0.6f, 0.9f, -0.2f, -0.7f};
-    static final double[] TARGET = {0.4, -0.3, 0.1, 0.6};
+    static final double[] TARGET = {0.4, -0.2, -0.3, 0.5, 0.1, 0.0, 0.6, -0.6};   // [S, A]
+    static final float[] SIGMA = {0.2f, 0.3f};
 
     static PolicySpace.Latent space(CpuBackend be) {
         int p = MLP.paramCount();
@@ -35,46 +36,54 @@ class LatentReinforceTest {
         return new PolicySpace.Latent(be, ae, new float[2], new float[] {1, 1});
     }
 
-    /** The exact J(z) in double from float32 actions. */
-    static double expectedReturn(PolicySpace space, float[] z, double sigma) {
+    /** The exact J(z) in double from float32 parameters. */
+    static double expectedReturn(PolicySpace space, float[] z) {
         float[] theta = space.decode(z, 1);
         double j = 0;
         for (int s = 0; s < S; s++) {
-            double mu = act(theta, s);
-            j -= (mu - TARGET[s]) * (mu - TARGET[s]) + sigma * sigma;
+            double[] mu = act(theta, s);
+            for (int a = 0; a < A; a++) j -= (mu[a] - TARGET[s * A + a]) * (mu[a] - TARGET[s * A + a]) + SIGMA[a] * SIGMA[a];
         }
         return j / S;
     }
 
-    static double act(float[] theta, int s) {
-        double[] h = new double[6];
+    /** π_θ(s) [A], in double. */
+    static double[] act(float[] theta, int s) {
+        double[] h = new double[6], out = new double[A];
         for (int u = 0; u < 6; u++) {
             double v = theta[MLP.biasOffset(0) + u];
             for (int i = 0; i < 2; i++) v += theta[MLP.weightOffset(0) + u * 2 + i] * STATES[s * 2 + i];
             h[u] = Math.tanh(v);
         }
-        double o = theta[MLP.biasOffset(1)];
-        for (int u = 0; u < 6; u++) o += theta[MLP.weightOffset(1) + u] * h[u];
-        return Math.tanh(o);
+        for (int a = 0; a < A; a++) {
+            double o = theta[MLP.biasOffset(1) + a];
+            for (int u = 0; u < 6; u++) o += theta[MLP.weightOffset(1) + a * 6 + u] * h[u];
+            out[a] = Math.tanh(o);
+        }
+        return out;
     }
 
     /** E one-step episodes, episode e from state e mod S, with its reward drawn as a rollout would. */
-    static Trajectories bandit(float[] theta, int e, float sigma, long seed) {
+    static Trajectories bandit(float[] theta, int e, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        float[] obs = new float[e * 2], noise = new float[e];
+        float[] obs = new float[e * 2], noise = new float[e * A];
         double[] rewards = new double[e], returns = new double[e];
         int[] lengths = new int[e];
         for (int i = 0; i < e; i++) {
             int s = i % S;
             obs[2 * i] = STATES[2 * s];
             obs[2 * i + 1] = STATES[2 * s + 1];
-            noise[i] = (float) gaussian(rng);
-            double a = act(theta, s) + sigma * noise[i];
-            rewards[i] = returns[i] = -(a - TARGET[s]) * (a - TARGET[s]);
+            double[] mu = act(theta, s);
+            for (int a = 0; a < A; a++) {
+                noise[i * A + a] = (float) gaussian(rng);
+                double x = mu[a] + SIGMA[a] * noise[i * A + a] - TARGET[s * A + a];
+                rewards[i] -= x * x;
+            }
+            returns[i] = rewards[i];
             lengths[i] = 1;
         }
         RolloutResult r = new RolloutResult("bandit", "t", 1, e, returns, lengths, e, 0, new float[0], 2);
-        return new Trajectories(r, 1, 2, 1, new float[] {sigma}, obs, noise, rewards);
+        return new Trajectories(r, 1, 2, A, SIGMA.clone(), obs, noise, rewards);
     }
 
     static double gaussian(SplittableRandom rng) {
@@ -83,12 +92,10 @@ class LatentReinforceTest {
 
     @Test
     void gradientMatchesFiniteDifferencesOfTheExpectedReturn() {
-        float sigma = 0.2f;
         try (CpuBackend be = new CpuBackend(2); PolicySpace.Latent space = space(be)) {
             float[] z = {0.4f, -0.7f};
             float[] theta = space.decode(z, 1);
-            int e = 200_000;
-            PolicyGradient.Result g = PolicyGradient.estimate(be, MLP, theta, bandit(theta, e, sigma, 1), ReinforceConfig.Baseline.TIME, 1);
+            PolicyGradient.Result g = PolicyGradient.estimate(be, MLP, theta, bandit(theta, 200_000, 1), ReinforceConfig.Baseline.TIME, 1);
             float[] dz = space.backward(z, 1, g.dTheta());
             double h = 1e-2;
             double[] fd = new double[2];
@@ -96,27 +103,29 @@ class LatentReinforceTest {
                 float[] zp = z.clone(), zm = z.clone();
                 zp[d] += (float) h;
                 zm[d] -= (float) h;
-                fd[d] = (expectedReturn(space, zp, sigma) - expectedReturn(space, zm, sigma)) / (zp[d] - zm[d]);
+                fd[d] = (expectedReturn(space, zp) - expectedReturn(space, zm)) / (zp[d] - zm[d]);
             }
             double norm = Math.hypot(fd[0], fd[1]);
             assertTrue(norm > 1e-2, "the setting must have a gradient to compare: " + Arrays.toString(fd));
             for (int d = 0; d < 2; d++) {
                 assertEquals(fd[d], dz[d], 0.05 * norm, "dJ/dz" + d + ": estimate " + Arrays.toString(dz) + ", finite differences " + Arrays.toString(fd));
             }
-            assertEquals(-2 * sigma * sigma, g.dLogSigma()[0], 0.1 * 2 * sigma * sigma, "dJ/dlog σ");
+            for (int a = 0; a < A; a++) {
+                double want = -2 * SIGMA[a] * SIGMA[a];
+                assertEquals(want, g.dLogSigma()[a], 0.1 * Math.abs(want), "dJ/dlog σ" + a);
+            }
         }
     }
 
     /** The per-step baseline cannot remove the spread between states (it is one number per step), so expect a partial cut. */
     @Test
     void baselineLowersTheVariance() {
-        float sigma = 0.2f;
         try (CpuBackend be = new CpuBackend(1); PolicySpace.Latent space = space(be)) {
             float[] theta = space.decode(new float[] {0.4f, -0.7f}, 1);
             int reps = 40, e = 400;
             double[][] with = new double[reps][], without = new double[reps][];
             for (int r = 0; r < reps; r++) {
-                Trajectories tr = bandit(theta, e, sigma, 100 + r);
+                Trajectories tr = bandit(theta, e, 100 + r);
                 with[r] = toDouble(PolicyGradient.estimate(be, MLP, theta, tr, ReinforceConfig.Baseline.TIME, 1).dTheta());
                 without[r] = toDouble(PolicyGradient.estimate(be, MLP, theta, tr, ReinforceConfig.Baseline.NONE, 1).dTheta());
             }
