@@ -130,7 +130,7 @@ final class SearchCommand implements Runnable {
                 ReinforceConfig.Baseline.parse(baseline), gamma);
         SearchRun.Settings settings = new SearchRun.Settings(budget, evalEvery, evalEpisodes, evalSeed);
         Checkpoint ck = checkpoint == null ? null : Checkpoint.read(checkpoint);
-        Dataset ds = ck == null ? null : Dataset.open(dataset != null ? dataset : Path.of(ck.dataset().get("path").getAsString()));
+        Dataset ds = ck == null ? null : Dataset.open(dataset != null ? dataset : recordedDataset(checkpoint, ck));
         EnvSpec e = ds != null ? ds.env() : Envs.spec(env == null ? "mountaincar" : env);
         if (ds != null && env != null && !Envs.spec(env).equals(e)) {
             throw new IllegalArgumentException("--env " + env + " does not match the checkpoint's env " + e.name());
@@ -257,6 +257,15 @@ final class SearchCommand implements Runnable {
         }
         out.println("wrote " + json + ", .csv (curves over seeds), .runs.csv (every evaluation), .png and the best policies as ." + String.join("|", results.keySet()) + ".best.f32");
         out.println("replay the best: " + ((Map<?, ?>) per.values().iterator().next()).get("replay"));
+    }
+
+    /** The dataset path the checkpoint records: as written, else beside the checkpoint; one line with the fix if neither exists. */
+    static Path recordedDataset(Path checkpoint, Checkpoint ck) {
+        Path recorded = Path.of(ck.dataset().get("path").getAsString());
+        if (Files.exists(recorded)) return recorded;
+        Path beside = checkpoint.toAbsolutePath().resolveSibling(recorded.getFileName());
+        if (Files.exists(beside)) return beside;
+        throw new IllegalArgumentException("the checkpoint's dataset " + recorded + " is not there (nor beside the checkpoint); pass --dataset FILE");
     }
 
     private static int[] hiddenSizes(MlpSpec mlp) {

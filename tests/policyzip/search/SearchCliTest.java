@@ -65,6 +65,13 @@ class SearchCliTest {
         List<String> runs = Files.readAllLines(dir.resolve("s.runs.csv"));
         assertEquals("method,seed,generation,env_steps,eval_return,mean_fitness", runs.get(0));
         assertTrue(runs.size() > 1 + 3 * 2 * 2, runs.size() + " rows");
+
+        // Without --dataset the checkpoint's recorded dataset is used; gone, the error says what to pass.
+        Files.move(dir.resolve("d.pzd"), dir.resolve("moved.pzd"));
+        var gone = CliTest.run("search", "-c", dir.resolve("c.ckpt").toString(), "--seeds", "1");
+        assertEquals(2, gone.status(), gone.err());
+        assertEquals(1, gone.err().strip().lines().count(), gone.err());
+        assertTrue(gone.err().contains("--dataset"), gone.err());
     }
 
     @Test
