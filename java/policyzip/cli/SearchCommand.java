@@ -66,6 +66,11 @@ final class SearchCommand implements Runnable {
     @Option(names = "--size", defaultValue = "medium", description = "without --checkpoint: policy size (default: ${DEFAULT-VALUE})")
     String size;
 
+    @Option(names = "--latent-units", defaultValue = "spread",
+            description = "latent coordinates the methods move in: spread (z standardised by the encoded dataset's mean and spread)"
+                    + " or raw (z itself) (default: ${DEFAULT-VALUE})")
+    String latentUnits;
+
     @Option(names = "--population", defaultValue = "20", description = "PGPE population, even (default: ${DEFAULT-VALUE})")
     int population;
     @Option(names = "--lr", defaultValue = "0.15", description = "PGPE Adam learning rate of the mean (default: ${DEFAULT-VALUE})")
@@ -125,6 +130,11 @@ final class SearchCommand implements Runnable {
                 throw new IllegalArgumentException("method " + m + " searches a latent space: pass --checkpoint (policyzip train)");
             }
         }
+        boolean standardised = switch (latentUnits.toLowerCase(Locale.ROOT)) {
+            case "spread" -> true;
+            case "raw" -> false;
+            default -> throw new IllegalArgumentException("unknown --latent-units '" + latentUnits + "': expected spread or raw");
+        };
         PgpeConfig pgpe = new PgpeConfig(population, lr, sigmaLr, sigmaMaxChange, sigmaInit, PgpeConfig.Shaping.parse(shaping), episodes);
         ReinforceConfig rf = new ReinforceConfig(reinforceEpisodes, reinforceLr, actionSigma, !fixedSigma, actionSigmaLr,
                 ReinforceConfig.Baseline.parse(baseline), gamma);
@@ -141,10 +151,11 @@ final class SearchCommand implements Runnable {
 
         Map<String, List<SearchRun.Result>> results = new LinkedHashMap<>();
         try (Backend be = backendOptions.create();
-             PolicySpace.Latent latent = ck == null ? null : PolicySpace.latent(be, ck, ds, Math.max(population, 1))) {
+             PolicySpace.Latent latent = ck == null ? null : PolicySpace.latent(be, ck, ds, Math.max(population, 1), standardised)) {
             out.printf(Locale.ROOT, "%s '%s', policies %s%s; %d seed%s × %s env steps per method%n", e.id(), t, mlp.describe(),
-                    latent == null ? "" : ", latent K=" + latent.dimension() + " (start " + Arrays.toString(latent.start()) + ", spread "
-                            + Arrays.toString(latent.spread()) + ")", seeds, seeds == 1 ? "" : "s", Output.num(budget));
+                    latent == null ? "" : ", latent K=" + latent.dimension() + " (encoded dataset: mean " + Arrays.toString(latent.latentMean())
+                            + ", spread " + Arrays.toString(latent.latentSpread()) + "; search in " + (standardised ? "spread units" : "raw z") + ")",
+                    seeds, seeds == 1 ? "" : "s", Output.num(budget));
             long total = (long) names.size() * seeds * budget;
             try (Progress bar = new Progress(err, "search", total, "env steps")) {
                 int done = 0;
@@ -188,6 +199,7 @@ final class SearchCommand implements Runnable {
         doc.put("policy", mlp.describe());
         doc.put("checkpoint", checkpoint == null ? null : checkpoint.toString());
         doc.put("env_steps_per_run", budget);
+        doc.put("latent_units", latentUnits);
         doc.put("evaluation", Map.of("episodes", evalEpisodes, "env_seed", evalSeed, "every", evalEvery));
         doc.put("options", spec.commandLine().getParseResult().originalArgs());
         doc.put("best_return", best);

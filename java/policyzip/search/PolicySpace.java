@@ -13,8 +13,10 @@ import policyzip.policy.PolicyInit;
  * Where a search moves: a map x ∈ R^D → θ ∈ R^P with its vector-Jacobian product, a start point and a per-dimension
  * spread (SPEC.md section 2, step 4).
  * <ul>
- *   <li>{@link #latent}: x = z, θ = g(z), the frozen decoder of a checkpoint; start = the mean of the encoded dataset,
- *       spread = the per-dimension standard deviation of the encoded dataset.</li>
+ *   <li>{@link #latent}: θ = g(z), the frozen decoder of a checkpoint. Standardised (the default): x = (z − z̄)/s, z̄ and s the
+ *       per-dimension mean and standard deviation of the encoded dataset, so start 0 and spread 1, and a learning rate means
+ *       the same fraction of the dataset's spread in every dimension and every latent space. Raw: x = z, start z̄, spread s
+ *       (SPEC.md read literally: lr 0.15 in units of z, whatever the encoder's scale).</li>
  *   <li>{@link #parameters}: x = u, θ = μ + s ⊙ u, parameters standardised per coordinate (μ, s: the dataset statistics the
  *       autoencoder was trained with, or the prior's); spread 1. Searching u rather than θ gives every coordinate the same
  *       scale, so one learning rate and σ0 = 0.1 × spread serve both spaces.</li>
@@ -50,7 +52,7 @@ public abstract sealed class PolicySpace implements AutoCloseable permits Policy
      * The latent space of checkpoint {@code ck} (decoder frozen), started and scaled by its dataset {@code ds} encoded;
      * decodes up to {@code maxBatch} points a call.
      */
-    public static Latent latent(Backend be, Checkpoint ck, Dataset ds, int maxBatch) {
+    public static Latent latent(Backend be, Checkpoint ck, Dataset ds, int maxBatch, boolean standardised) {
         if (!ds.mlp().equals(ck.policy())) {
             throw new IllegalArgumentException("the checkpoint's policies are " + ck.policy().describe() + ", the dataset's " + ds.mlp().describe());
         }
@@ -69,7 +71,7 @@ public abstract sealed class PolicySpace implements AutoCloseable permits Policy
                 mean[d] = (float) m;
                 sd[d] = (float) Math.sqrt(Math.max(0, sq / n - m * m));
             }
-            return new Latent(be, ae, mean, sd);
+            return new Latent(be, ae, mean, sd, standardised);
         } catch (RuntimeException e) {
             ae.close();
             throw e;
@@ -92,28 +94,51 @@ public abstract sealed class PolicySpace implements AutoCloseable permits Policy
         return new Parameters(mlp, mu, s, PolicyInit.initialize(mlp, seed));
     }
 
-    /** z ↦ g(z) through a checkpoint's decoder. */
+    /** x ↦ z = z̄ + s ⊙ x (standardised) or z = x (raw) ↦ g(z) through a checkpoint's decoder. */
     public static final class Latent extends PolicySpace {
         private final Backend be;
         private final Autoencoder ae;
         private final int k, p;
+        private final float[] zMean, zSpread, offset, scale;
 
-        Latent(Backend be, Autoencoder ae, float[] start, float[] spread) {
-            super(ae.policy(), start, spread);
+        /** The space of {@code ae}'s decoder; z̄ and s [K] the encoded dataset's mean and standard deviation. */
+        Latent(Backend be, Autoencoder ae, float[] zMean, float[] zSpread, boolean standardised) {
+            int k = zMean.length;
+            float[] s = new float[k], ones = new float[k];
+            for (int d = 0; d < k; d++) {
+                s[d] = Math.max(zSpread[d], 1e-6f);
+                ones[d] = 1f;
+            }
+            super(ae.policy(), standardised ? new float[k] : zMean.clone(), standardised ? ones : zSpread.clone());
             this.be = be;
             this.ae = ae;
             this.k = ae.latent();
             this.p = ae.policy().paramCount();
+            this.zMean = zMean.clone();
+            this.zSpread = zSpread.clone();
+            this.offset = standardised ? zMean.clone() : new float[k];
+            this.scale = standardised ? s : ones;
         }
 
         /** The frozen autoencoder. */
         public Autoencoder autoencoder() { return ae; }
+        /** The encoded dataset's per-dimension mean z̄ and standard deviation s, [K] each. */
+        public float[] latentMean() { return zMean.clone(); }
+        public float[] latentSpread() { return zSpread.clone(); }
+
+        /** The latent codes z [n, K] of points x [n, K]. */
+        public float[] latentOf(float[] x, int n) {
+            float[] z = new float[n * k];
+            for (int i = 0; i < n * k; i++) z[i] = Math.fma(x[i], scale[i % k], offset[i % k]);
+            return z;
+        }
 
         @Override public float[] decode(float[] x, int n) {
+            float[] zs = latentOf(x, n);
             float[] theta = new float[n * p];
             for (int from = 0; from < n; from += ae.maxBatch()) {
                 int c = Math.min(ae.maxBatch(), n - from);
-                try (Buffer z = be.upload(x, from * k, c * k)) {
+                try (Buffer z = be.upload(zs, from * k, c * k)) {
                     ae.decode(z, c);
                     be.read(ae.decoded(c), theta, from * p);
                 }
@@ -122,15 +147,16 @@ public abstract sealed class PolicySpace implements AutoCloseable permits Policy
         }
 
         @Override public float[] backward(float[] x, int n, float[] dTheta) {
-            float[] dx = new float[n * k];
+            float[] zs = latentOf(x, n), dx = new float[n * k];
             for (int from = 0; from < n; from += ae.maxBatch()) {
                 int c = Math.min(ae.maxBatch(), n - from);
-                try (Buffer z = be.upload(x, from * k, c * k); Buffer dt = be.upload(dTheta, from * p, c * p); Buffer dz = be.allocate(c * k)) {
+                try (Buffer z = be.upload(zs, from * k, c * k); Buffer dt = be.upload(dTheta, from * p, c * p); Buffer dz = be.allocate(c * k)) {
                     ae.decode(z, c);
                     ae.backwardToLatent(z, dt, c, dz);
                     be.read(dz, dx, from * k);
                 }
             }
+            for (int i = 0; i < n * k; i++) dx[i] *= scale[i % k];
             return dx;
         }
 

@@ -28,12 +28,17 @@ class LatentReinforceTest {
     static final double[] TARGET = {0.4, -0.2, -0.3, 0.5, 0.1, 0.0, 0.6, -0.6};   // [S, A]
     static final float[] SIGMA = {0.2f, 0.3f};
 
+    /** A decoder with random weights, searched in raw z. */
     static PolicySpace.Latent space(CpuBackend be) {
+        return space(be, new float[2], new float[] {1, 1}, false);
+    }
+
+    static PolicySpace.Latent space(CpuBackend be, float[] zMean, float[] zSpread, boolean standardised) {
         int p = MLP.paramCount();
         float[] mu = PolicyInit.initialize(MLP, 11), sd = new float[p];
         Arrays.fill(sd, 0.3f);
         Autoencoder ae = new Autoencoder(be, MLP, 2, new int[] {8}, new int[] {8}, mu, sd, null, 5, 4);
-        return new PolicySpace.Latent(be, ae, new float[2], new float[] {1, 1});
+        return new PolicySpace.Latent(be, ae, zMean, zSpread, standardised);
     }
 
     /** The exact J(z) in double from float32 parameters. */
@@ -154,23 +159,34 @@ class LatentReinforceTest {
 
     @Test
     void decoderBackwardIsTheJacobianTransposeProduct() {
-        try (CpuBackend be = new CpuBackend(1); PolicySpace.Latent space = space(be)) {
-            int p = MLP.paramCount();
-            float[] z = {0.2f, 0.5f, -1.1f, 0.3f};   // two points
-            float[] v = new float[2 * p];
-            SplittableRandom rng = new SplittableRandom(3);
-            for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextDouble(-1, 1);
-            float[] dz = space.backward(z, 2, v);
-            for (int b = 0; b < 2; b++) {
-                for (int d = 0; d < 2; d++) {
-                    float[] zp = z.clone(), zm = z.clone();
-                    zp[2 * b + d] += 1e-2f;
-                    zm[2 * b + d] -= 1e-2f;
-                    float[] tp = space.decode(zp, 2), tm = space.decode(zm, 2);
-                    double fd = 0;
-                    for (int i = b * p; i < (b + 1) * p; i++) fd += v[i] * (tp[i] - tm[i]) / (zp[2 * b + d] - zm[2 * b + d]);
-                    assertEquals(fd, dz[2 * b + d], 1e-3 * Math.max(1, Math.abs(fd)), "point " + b + ", z" + d);
-                }
+        for (boolean standardised : new boolean[] {false, true}) {
+            try (CpuBackend be = new CpuBackend(1);
+                 PolicySpace.Latent space = space(be, new float[] {0.3f, -0.2f}, new float[] {0.5f, 2f}, standardised)) {
+                checkBackward(space);
+                float[] x = {1f, -1f};
+                float[] z = space.latentOf(x, 1);
+                assertArrayEquals(standardised ? new float[] {0.8f, -2.2f} : x, z, 1e-6f);
+                assertArrayEquals(standardised ? new float[2] : new float[] {0.3f, -0.2f}, space.start());
+            }
+        }
+    }
+
+    static void checkBackward(PolicySpace space) {
+        int p = MLP.paramCount();
+        float[] z = {0.2f, 0.5f, -1.1f, 0.3f};   // two points
+        float[] v = new float[2 * p];
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int i = 0; i < v.length; i++) v[i] = (float) rng.nextDouble(-1, 1);
+        float[] dz = space.backward(z, 2, v);
+        for (int b = 0; b < 2; b++) {
+            for (int d = 0; d < 2; d++) {
+                float[] zp = z.clone(), zm = z.clone();
+                zp[2 * b + d] += 1e-2f;
+                zm[2 * b + d] -= 1e-2f;
+                float[] tp = space.decode(zp, 2), tm = space.decode(zm, 2);
+                double fd = 0;
+                for (int i = b * p; i < (b + 1) * p; i++) fd += v[i] * (tp[i] - tm[i]) / (zp[2 * b + d] - zm[2 * b + d]);
+                assertEquals(fd, dz[2 * b + d], 1e-3 * Math.max(1, Math.abs(fd)), "point " + b + ", z" + d);
             }
         }
     }

@@ -91,7 +91,8 @@ class SearchCliTest {
                 {"search", "--method", "pgpe"},
                 {"search", "--method", "cma", "--env", "pendulum"},
                 {"search", "--method", "param-pgpe", "--population", "5"},
-                {"search", "--method", "param-pgpe", "--task", "fly"}}) {
+                {"search", "--method", "param-pgpe", "--task", "fly"},
+                {"search", "--method", "param-pgpe", "--latent-units", "furlongs"}}) {
             var r = CliTest.run(args);
             assertEquals(2, r.status(), String.join(" ", args) + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());

@@ -30,7 +30,7 @@ class SearchRunTest {
         float[] sd = new float[p];
         Arrays.fill(sd, 0.5f);
         Autoencoder ae = new Autoencoder(be, MLP, 2, new int[] {8}, new int[] {8}, PolicyInit.initialize(MLP, 3), sd, null, 4, 4);
-        return new PolicySpace.Latent(be, ae, new float[] {0.1f, -0.2f}, new float[] {1f, 2f});
+        return new PolicySpace.Latent(be, ae, new float[] {0.1f, -0.2f}, new float[] {1f, 2f}, true);
     }
 
     static SearchRun.Result run(String method, int threads, long seed) {
