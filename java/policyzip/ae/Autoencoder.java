@@ -4,6 +4,7 @@ import java.util.Arrays;
 import policyzip.backend.Backend;
 import policyzip.backend.Buffer;
 import policyzip.backend.Shapes;
+import policyzip.dataset.Dataset;
 import policyzip.policy.Activation;
 import policyzip.policy.MlpSpec;
 import policyzip.policy.PolicyInit;
@@ -171,21 +172,67 @@ public final class Autoencoder implements AutoCloseable {
 
     /** From dL/dθ' [B, P] of the last forward, writes dL/d(parameters) into {@link #grads()}. */
     public void backwardFromDecoded(Buffer dDecoded, int batch) {
-        Buffer du = rows(dActs[sizes.length - 1], batch, p);
-        be.columnAffine(dDecoded, batch, p, std, null, du);
-        backwardFromStandardisedOutput(du, batch);
+        checkBatch(batch);
+        backwardLayers(destandardiseGradient(dDecoded, batch), batch, 0, null, null);
     }
 
     /** From dL/du [B, P] (u the standardised output) of the last forward, writes dL/d(parameters) into {@link #grads()}. */
     public void backwardFromStandardisedOutput(Buffer du, int batch) {
         checkBatch(batch);
+        backwardLayers(du, batch, 0, null, null);
+    }
+
+    /**
+     * The decoder's vector-Jacobian product: from dL/dθ' [B, P] of the last {@link #decode}{@code (z, batch)}, writes
+     * dL/dz = (∂g/∂z)ᵀ dL/dθ' [B, K] into {@code dz} (latent search, SPEC.md section 2, step 4). The same backward as
+     * training's, stopped at the latent layer; it also overwrites the decoder's part of {@link #grads()}.
+     */
+    public void backwardToLatent(Buffer z, Buffer dDecoded, int batch, Buffer dz) {
+        checkBatch(batch);
+        Shapes.length("z", z, (long) batch * k, "[B=" + batch + ", K=" + k + "]");
+        Shapes.length("dz", dz, (long) batch * k, "[B=" + batch + ", K=" + k + "]");
+        backwardLayers(destandardiseGradient(dDecoded, batch), batch, encoderLayers, z, dz);
+    }
+
+    /** dL/du = σ ⊙ dL/dθ' (θ' = μ + σ·u), into the output layer's gradient buffer. */
+    private Buffer destandardiseGradient(Buffer dDecoded, int batch) {
+        Buffer du = rows(dActs[sizes.length - 1], batch, p);
+        be.columnAffine(dDecoded, batch, p, std, null, du);
+        return du;
+    }
+
+    /**
+     * Backward through layers last..{@code first} from dL/du: each layer's weight and bias gradients into {@link #grads()};
+     * layer {@code first} reads {@code input} (null: its cached activations) and writes dL/d(input) into {@code dInput}
+     * (may be null).
+     */
+    private void backwardLayers(Buffer du, int batch, int first, Buffer input, Buffer dInput) {
         Buffer dy = du;
-        for (int l = sizes.length - 2; l >= 0; l--) {
-            Buffer dx = l == 0 ? null : rows(dActs[l], batch, sizes[l]);
-            be.denseBackward(rows(acts[l], batch, sizes[l]), batch, sizes[l], w(l), sizes[l + 1], act(l), rows(acts[l + 1], batch, sizes[l + 1]),
+        for (int l = sizes.length - 2; l >= first; l--) {
+            Buffer x = l == first && input != null ? input : rows(acts[l], batch, sizes[l]);
+            Buffer dx = l == first ? dInput : rows(dActs[l], batch, sizes[l]);
+            be.denseBackward(x, batch, sizes[l], w(l), sizes[l + 1], act(l), rows(acts[l + 1], batch, sizes[l + 1]),
                     dy, grads.slice(wOff[l], sizes[l] * sizes[l + 1]), grads.slice(bOff[l], sizes[l + 1]), dx);
             dy = dx;
         }
+    }
+
+    /** Encodes every policy of {@code ds}: z [N, K], in batches of {@link #maxBatch()}. */
+    public float[] encodeDataset(Dataset ds) {
+        int n = ds.size(), b = maxBatch;
+        float[] z = new float[n * k], th = new float[b * p], zb = new float[b * k];
+        try (Buffer tb = be.allocate(b * p)) {
+            for (int from = 0; from < n; from += b) {
+                int c = Math.min(b, n - from);
+                ds.thetas(from, c, th);
+                Buffer t = tb.slice(0, c * p);
+                be.write(t, Arrays.copyOf(th, c * p), 0);
+                forward(t, c);
+                be.read(latentOf(c), zb, 0);
+                System.arraycopy(zb, 0, z, from * k, c * k);
+            }
+        }
+        return z;
     }
 
     /** A copy of the parameters on the host. */

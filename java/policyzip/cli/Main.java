@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "policyzip", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Unsupervised behavioural compression of policy parameter spaces.",
         subcommands = {DemoCommand.class, DatasetCommand.class, TrainCommand.class, RecoverCommand.class, ReproduceCommand.class,
-                RolloutCommand.class, BenchCommand.class, InfoCommand.class, SelfCheckCommand.class,
+                RolloutCommand.class, SearchCommand.class, BenchCommand.class, InfoCommand.class, SelfCheckCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

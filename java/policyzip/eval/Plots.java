@@ -56,10 +56,23 @@ public final class Plots {
     /** K = 1 (or any x–y series): y against x as a line. */
     public static void line(Path file, String title, String xLabel, String yLabel, double[] x, double[][] ys, String[] names, boolean logY)
             throws IOException {
+        line(file, title, xLabel, yLabel, x, ys, null, null, names, logY);
+    }
+
+    /**
+     * Series y against x as lines, each with an optional shaded band from {@code lows[s]} to {@code highs[s]} (a spread
+     * over seeds, for example); {@code lows}/{@code highs} may be null, or hold null for a series without a band.
+     */
+    public static void line(Path file, String title, String xLabel, String yLabel, double[] x, double[][] ys, double[][] lows,
+                            double[][] highs, String[] names, boolean logY) throws IOException {
         BufferedImage img = canvas();
         Graphics2D g = graphics(img);
         double x0 = min(x), x1 = max(x), y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
-        for (double[] y : ys) {
+        java.util.List<double[]> all = new java.util.ArrayList<>(java.util.Arrays.asList(ys));
+        for (double[][] band : new double[][][] {lows, highs}) {
+            if (band != null) for (double[] b : band) if (b != null) all.add(b);
+        }
+        for (double[] y : all) {
             for (double v : y) {
                 if (Double.isNaN(v) || (logY && v <= 0)) continue;
                 double t = logY ? Math.log10(v) : v;
@@ -72,14 +85,22 @@ public final class Plots {
         int pw = W - L - R, ph = H - T - B;
         Color[] colors = {new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40)};
         g.setStroke(new BasicStroke(1.5f));
+        for (int s = 0; s < ys.length && lows != null && highs != null; s++) {
+            if (lows[s] == null || highs[s] == null) continue;
+            java.awt.Polygon band = new java.awt.Polygon();
+            for (int i = 0; i < x.length; i++) band.addPoint(px(x[i], x0, x1, pw), py(lows[s][i], logY, y0, y1, ph));
+            for (int i = x.length - 1; i >= 0; i--) band.addPoint(px(x[i], x0, x1, pw), py(highs[s][i], logY, y0, y1, ph));
+            Color c = colors[s % colors.length];
+            g.setColor(new Color(c.getRed(), c.getGreen(), c.getBlue(), 50));
+            g.fillPolygon(band);
+        }
         for (int s = 0; s < ys.length; s++) {
             g.setColor(colors[s % colors.length]);
             int px = -1, py = -1;
             for (int i = 0; i < x.length; i++) {
                 double v = ys[s][i];
                 if (Double.isNaN(v) || (logY && v <= 0)) continue;
-                double t = logY ? Math.log10(v) : v;
-                int cx = L + (int) ((x[i] - x0) / (x1 - x0) * pw), cy = T + ph - (int) ((t - y0) / (y1 - y0) * ph);
+                int cx = px(x[i], x0, x1, pw), cy = py(v, logY, y0, y1, ph);
                 if (px >= 0) g.drawLine(px, py, cx, cy);
                 else g.fillRect(cx - 1, cy - 1, 3, 3);
                 px = cx;
@@ -92,6 +113,16 @@ public final class Plots {
         g.setColor(Color.BLACK);
         axes(g, title, xLabel, logY ? "log10 " + yLabel : yLabel, x0, x1, y0, y1);
         write(file, img);
+    }
+
+    private static int px(double x, double x0, double x1, int pw) {
+        return L + (int) ((x - x0) / (x1 - x0) * pw);
+    }
+
+    /** Pixel row of value v (log10 of it when logY; non-positive values then sit on the bottom edge). */
+    private static int py(double v, boolean logY, double y0, double y1, int ph) {
+        double t = logY ? (v > 0 ? Math.log10(v) : y0) : v;
+        return T + ph - (int) ((t - y0) / (y1 - y0) * ph);
     }
 
     private static BufferedImage canvas() {

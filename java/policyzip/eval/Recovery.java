@@ -58,24 +58,6 @@ public final class Recovery {
         };
     }
 
-    /** Encodes every dataset policy: z [N, K]. */
-    public static float[] encodeDataset(Backend be, Dataset ds, Autoencoder ae) {
-        int n = ds.size(), k = ae.latent(), p = ds.mlp().paramCount(), b = ae.maxBatch();
-        float[] z = new float[n * k], th = new float[b * p], zb = new float[b * k];
-        try (Buffer tb = be.allocate(b * p)) {
-            for (int from = 0; from < n; from += b) {
-                int c = Math.min(b, n - from);
-                ds.thetas(from, c, th);
-                Buffer t = tb.slice(0, c * p);
-                be.write(t, java.util.Arrays.copyOf(th, c * p), 0);
-                ae.forward(t, c);
-                be.read(ae.latentOf(c), zb, 0);
-                System.arraycopy(zb, 0, z, from * k, c * k);
-            }
-        }
-        return z;
-    }
-
     /** Z_eval for latent codes {@code encoded} [N, K] (SPEC.md), deterministic ({@code seed} for K > 3). */
     public static float[] latentSet(float[] encoded, int k, float[] low, float[] high, long seed) {
         int n = encoded.length / k;
@@ -122,7 +104,7 @@ public final class Recovery {
         int k = ck.latent(), p = mlp.paramCount();
         int batch = Math.max(1, Math.min(1024, (1 << 24) / p));
         try (Autoencoder ae = ck.autoencoder(be, batch)) {
-            float[] encoded = encodeDataset(be, ds, ae);
+            float[] encoded = ae.encodeDataset(ds);
             float[] low = new float[k], high = new float[k];
             float[] z = latentSet(encoded, k, low, high, ck.config().seed());
             int g = z.length / k, tasks = ds.tasks().size();

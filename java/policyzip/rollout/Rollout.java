@@ -95,7 +95,34 @@ public final class Rollout {
         return out;
     }
 
+    /**
+     * {@link #run} with Gaussian policies: the action of policy b is {@code π_{θ_b}(s) + σ_b ⊙ ε}, ε standard normal, and
+     * the env receives it as it is (envs clip to their action box themselves). σ is [B, A]. ε of instance j = b·E + e at
+     * step t, coordinate a, is {@code PolicyInit.gaussian(mix64(noiseSeed + (j + 1)·φ), t·A + a)}: counter-based, so the
+     * result does not depend on the threads. Records what a policy-gradient estimate needs ({@link Trajectories}).
+     */
+    public Trajectories runGaussian(float[] thetas, int batch, String task, int episodes, long seed, float[] sigma, long noiseSeed,
+                                    Listener listener) {
+        env.checkTask(task);
+        int a = env.actDim();
+        if (sigma.length != (long) batch * a) {
+            throw new IllegalArgumentException("sigma has " + sigma.length + " floats; expected [B=" + batch + ", A=" + a + "] = " + (long) batch * a);
+        }
+        for (float v : sigma) {
+            if (!(v >= 0) || !Float.isFinite(v)) throw new IllegalArgumentException("action sigma must be finite and >= 0, got " + v);
+        }
+        int n = Math.multiplyExact(batch, episodes), t = env.maxEpisodeSteps();
+        Trajectories.Recorder rec = new Trajectories.Recorder(sigma, noiseSeed, episodes, a, env.obsDim(), n, t);
+        RolloutResult r = runTasks(thetas, batch, task, episodes, seed, 0, listener, rec)[0];
+        return rec.finish(r);
+    }
+
     private RolloutResult[] runTasks(float[] thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener) {
+        return runTasks(thetas, batch, task, episodes, seed, stateStride, listener, null);
+    }
+
+    private RolloutResult[] runTasks(float[] thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener,
+                                     Trajectories.Recorder rec) {
         if (batch < 1 || episodes < 1) {
             throw new IllegalArgumentException("need at least one policy and one episode, got B=" + batch + ", E=" + episodes);
         }
@@ -124,7 +151,7 @@ public final class Rollout {
         java.util.function.IntConsumer one = gi -> {
             int b0 = gi * group, gb = Math.min(group, batch - b0);
             FloatArrayList states = stateStride > 0 ? new FloatArrayList() : null;
-            steps[gi] = runGroup(thetas, b0, gb, task, episodes, seed, stateStride, states, returns, lengths, progress);
+            steps[gi] = runGroup(thetas, b0, gb, task, episodes, seed, stateStride, states, returns, lengths, progress, rec);
             kept[gi] = states;
         };
         if (threads == 1) {
@@ -156,7 +183,7 @@ public final class Rollout {
 
     /** Policies [b0, b0 + gb) to the end of their episodes; returns the env steps taken. */
     private long runGroup(float[] thetas, int b0, int gb, String task, int episodes, long seed, int stateStride,
-                          FloatArrayList states, double[][] returns, int[][] lengths, Progress progress) {
+                          FloatArrayList states, double[][] returns, int[][] lengths, Progress progress, Trajectories.Recorder rec) {
         int n = gb * episodes, o = env.obsDim(), a = env.actDim(), p = mlp.paramCount(), off = b0 * episodes;
         int maxSteps = env.maxEpisodeSteps(), tasks = returns.length;
         boolean[] finished = new boolean[n];
@@ -182,6 +209,7 @@ public final class Rollout {
                 backend.write(sb, obs, 0);
                 backend.mlpForward(mlp, th, gb, sb, StateLayout.PER_POLICY, episodes, ab, null);
                 backend.read(ab, act, 0);
+                if (rec != null) rec.act(off, n, t, obs, act, finished);
                 vec.step(act);
                 envSteps += running;
                 for (int k = 0; k < tasks; k++) {
@@ -193,6 +221,7 @@ public final class Rollout {
                     for (int i = 0; i < n; i++) {
                         if (done[i]) continue;
                         ret[off + i] += r[i];
+                        if (rec != null) rec.reward(off + i, len[off + i], r[i]);
                         len[off + i]++;
                         if (te[i] || trunc[i]) done[i] = true;
                     }

@@ -39,7 +39,7 @@ public class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"demo", "dataset", "train", "recover", "reproduce", "rollout", "bench", "info"}) {
+        for (String cmd : new String[] {"demo", "dataset", "train", "recover", "reproduce", "rollout", "search", "bench", "info"}) {
             Run r = run(cmd, "--help");
             assertEquals(0, r.status(), cmd);
             assertTrue(r.out().contains("Usage: policyzip " + cmd), r.out());
