@@ -76,4 +76,14 @@ public final class Shapes {
         length("pool", pool, (long) rowsP * dim, "[P=" + rowsP + ", D=" + dim + "]");
         length("out", out, (long) rowsQ * k, "[Q=" + rowsQ + ", k=" + k + "]");
     }
+
+    /** Checks the arguments of {@code Backend.pairwiseSquaredDistances}. */
+    public static void pairwise(Buffer x, int rowsX, Buffer y, int rowsY, int dim, Buffer out) {
+        positive("rows of x", rowsX);
+        positive("rows of y", rowsY);
+        positive("dimension D", dim);
+        length("x", x, (long) rowsX * dim, "[R1=" + rowsX + ", D=" + dim + "]");
+        length("y", y, (long) rowsY * dim, "[R2=" + rowsY + ", D=" + dim + "]");
+        length("out", out, (long) rowsX * rowsY, "[R1=" + rowsX + ", R2=" + rowsY + "]");
+    }
 }

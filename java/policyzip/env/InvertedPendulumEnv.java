@@ -21,8 +21,7 @@ public final class InvertedPendulumEnv extends MujocoEnv {
 
     @Override
     protected void drawReset(int i, NumpyRandom rng, double[] qpos, double[] qvel) {
-        for (int j = 0; j < nq; j++) qpos[j] = initQpos[j] + rng.uniform(-NOISE, NOISE);
-        for (int j = 0; j < nv; j++) qvel[j] = initQvel[j] + rng.uniform(-NOISE, NOISE);
+        uniformNoise(rng, NOISE, qpos, qvel);
     }
 
     @Override

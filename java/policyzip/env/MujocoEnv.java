@@ -150,6 +150,15 @@ public abstract class MujocoEnv extends VecEnv {
         reward(i, d, actions, aOff);
     }
 
+    /**
+     * The reset most v5 envs share: {@code qpos = init_qpos + U(−noise, noise, nq)}, then
+     * {@code qvel = init_qvel + U(−noise, noise, nv)}, drawn in that order.
+     */
+    protected final void uniformNoise(NumpyRandom rng, double noise, double[] qpos, double[] qvel) {
+        for (int j = 0; j < nq; j++) qpos[j] = initQpos[j] + rng.uniform(-noise, noise);
+        for (int j = 0; j < nv; j++) qvel[j] = initQvel[j] + rng.uniform(-noise, noise);
+    }
+
     /** numpy's {@code np.sum(np.square(a))} over a float32 action row: each square and the running sum in float32. */
     protected static float sumOfSquares(float[] a, int off, int len) {
         float s = 0f;

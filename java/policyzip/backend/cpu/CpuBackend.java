@@ -418,12 +418,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void pairwiseSquaredDistances(Buffer x, int rowsX, Buffer y, int rowsY, int dim, Buffer out) {
-        Shapes.positive("rows of x", rowsX);
-        Shapes.positive("rows of y", rowsY);
-        Shapes.positive("dimension D", dim);
-        Shapes.length("x", x, (long) rowsX * dim, "[R1=" + rowsX + ", D=" + dim + "]");
-        Shapes.length("y", y, (long) rowsY * dim, "[R2=" + rowsY + ", D=" + dim + "]");
-        Shapes.length("out", out, (long) rowsX * rowsY, "[R1=" + rowsX + ", R2=" + rowsY + "]");
+        Shapes.pairwise(x, rowsX, y, rowsY, dim, out);
         ArrayBuffer xa = cast(x), ya = cast(y), oa = cast(out);
         float[] xx = rowNorms(xa, rowsX, dim), yy = rowNorms(ya, rowsY, dim);
         // ‖x−y‖² = ‖x‖² + ‖y‖² − 2 x·y, the dot products by GEMM over column chunks of y^T; clamped at 0.

@@ -421,12 +421,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public synchronized void pairwiseSquaredDistances(Buffer x, int rowsX, Buffer y, int rowsY, int dim, Buffer out) {
-        Shapes.positive("rows of x", rowsX);
-        Shapes.positive("rows of y", rowsY);
-        Shapes.positive("dimension D", dim);
-        Shapes.length("x", x, (long) rowsX * dim, "[R1=" + rowsX + ", D=" + dim + "]");
-        Shapes.length("y", y, (long) rowsY * dim, "[R2=" + rowsY + ", D=" + dim + "]");
-        Shapes.length("out", out, (long) rowsX * rowsY, "[R1=" + rowsX + ", R2=" + rowsY + "]");
+        Shapes.pairwise(x, rowsX, y, rowsY, dim, out);
         DeviceBuffer xa = cast(x), ya = cast(y), oa = cast(out);
         enter();
         CUdeviceptr xx = norms(4, xa, rowsX, dim), yy = norms(5, ya, rowsY, dim);
