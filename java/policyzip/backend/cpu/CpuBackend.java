@@ -25,6 +25,9 @@ public final class CpuBackend implements Backend {
     static final int COLUMN_CHUNK = 128;
     /** Pool rows per block of the k-NN scan: each block is transposed once and read by every thread. */
     static final int KNN_POOL_BLOCK = 1024;
+    /** Largest dz [nOut, M] (floats, 32 KB) for which a policy backward forms dW column by column (see backwardOne). */
+    private static final int DW_MATVEC_FLOATS = 8192;
+
     /** Query rows per parallel chunk of the k-NN scan, fixed so that the work never depends on the thread count. */
     static final int KNN_QUERY_CHUNK = 64;
     /**
@@ -228,10 +231,18 @@ public final class CpuBackend implements Backend {
             int xOff;
             if (l == 0) { x = xT; xOff = 0; }
             else { x = cache; xOff = cOff + (unitEnd - nIn) * m; }
-            // dW [nOut, nIn] = dz [nOut, M] · x^T: column q is the matrix-vector product dz · x[q, :] (both operands
-            // are contiguous along M, so nothing is transposed), summed as every matrix-vector product is.
+            // dW [nOut, nIn] = dz [nOut, M] · x^T. While dz fits in L1 (medium nets), column q is the matrix-vector
+            // product dz · x[q, :]: both operands are contiguous along M, nothing is transposed, and the sums are those
+            // of every matrix-vector product. Larger dz (large nets) would be streamed from L2 once per column: there
+            // x is transposed once and one register-tiled product does the layer.
             int wo = dtOff + mlp.weightOffset(l);
-            for (int q = 0; q < nIn; q++) k.gemm(nOut, m, 1, dz, 0, m, x, xOff + q * m, 1, dTheta, wo + q, nIn);
+            if (nOut * m <= DW_MATVEC_FLOATS) {
+                for (int q = 0; q < nIn; q++) k.gemm(nOut, m, 1, dz, 0, m, x, xOff + q * m, 1, dTheta, wo + q, nIn);
+            } else {
+                float[] xTr = s.get(7, m * nIn);
+                transposeInto(x, xOff, nIn, m, xTr);
+                k.gemm(nOut, m, nIn, dz, 0, m, xTr, 0, nIn, dTheta, wo, nIn);
+            }
             // db = dz · 1, the same way (vectorised; a running scalar sum would be one long dependency chain).
             float[] ones = s.get(6, m);
             java.util.Arrays.fill(ones, 0, m, 1f);
