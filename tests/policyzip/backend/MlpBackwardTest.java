@@ -28,6 +28,9 @@ class MlpBackwardTest {
                     check(be, mlp, 2, 17, layout, rng);
                 }
             }
+            // A first layer whose dz [40, 300] outgrows L1: its dW takes the transposed register-tiled path, the
+            // second layer's the column-by-column one (CpuBackend.backwardOne).
+            check(be, new MlpSpec(2, new int[] {40, 3}, 1, Activation.RELU, 1f), 1, 300, StateLayout.SHARED, rng);
             be.close();
         }
     }
