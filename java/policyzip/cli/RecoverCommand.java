@@ -60,9 +60,16 @@ final class RecoverCommand implements Runnable {
         out.printf(Locale.ROOT, "K=%d: %,d latent points decoded to %s policies and evaluated (%s env steps, %s)%n", r.latent(), r.points(),
                 ds.mlp().describe(), Output.num(r.envSteps()), Progress.seconds(r.seconds()));
         out.printf("%-8s %11s %11s %8s %11s %11s %9s%n", "task", "max latent", "max data", "PR_max", "min latent", "min data", "PR_range");
+        boolean nonPositive = false;
         for (Recovery.TaskRecovery t : r.tasks()) {
-            out.printf("%-8s %11s %11s %8s %11s %11s %9s%n", t.task(), Output.num(t.maxLatent()), Output.num(t.maxData()), Output.num(t.prMax()),
-                    Output.num(t.minLatent()), Output.num(t.minData()), Output.num(t.prRange()));
+            boolean flag = !(t.maxData() > 0);
+            nonPositive |= flag;
+            out.printf("%-8s %11s %11s %8s %11s %11s %9s%n", t.task(), Output.num(t.maxLatent()), Output.num(t.maxData()),
+                    Output.num(t.prMax()) + (flag ? "*" : ""), Output.num(t.minLatent()), Output.num(t.minData()), Output.num(t.prRange()));
+        }
+        if (nonPositive) {
+            out.println("* the dataset's best return is not positive: PR_max, a ratio, then reads backwards (above 1 is worse) or"
+                    + " means nothing near 0; compare the two maxima instead");
         }
     }
 
