@@ -62,6 +62,29 @@ class SimdScalarTest {
         }
     }
 
+    /** gemmNT's column j is gemm's matrix-vector product with b's row j, bit for bit, on both kernels and across them. */
+    @Test
+    void gemmNTIsColumnsOfMatrixVectorProducts() {
+        SplittableRandom rng = new SplittableRandom(6);
+        for (int n : new int[] {1, 3, 4, 5, 8, 13, 32}) {
+            for (int k : new int[] {1, 15, 16, 17, 64, 256, 300}) {
+                for (int m : new int[] {1, 3, 4, 7, 8, 32}) {
+                    int lda = k + 1, ldb = k + 3, ldc = m + 2;
+                    float[] a = Ref.randomFloats(rng, n * lda + 1, 1), b = Ref.randomFloats(rng, m * ldb + 2, 1);
+                    float[] simdOut = null;
+                    for (Kernels kern : new Kernels[] {simd, scalar}) {
+                        float[] want = Ref.poisoned(n * ldc + 1), got = Ref.poisoned(n * ldc + 1);
+                        for (int j = 0; j < m; j++) kern.gemm(n, k, 1, a, 1, lda, b, 2 + j * ldb, 1, want, 1 + j, ldc);
+                        kern.gemmNT(n, k, m, a, 1, lda, b, 2, ldb, got, 1, ldc);
+                        assertArrayEquals(want, got, kern.name() + " gemmNT n=" + n + " k=" + k + " m=" + m);
+                        if (simdOut == null) simdOut = got;
+                        else assertArrayEquals(got, simdOut, "simd and scalar gemmNT n=" + n + " k=" + k + " m=" + m);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void epiloguesAgree() {
         SplittableRandom rng = new SplittableRandom(4);

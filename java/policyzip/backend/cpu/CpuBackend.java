@@ -237,7 +237,7 @@ public final class CpuBackend implements Backend {
             // x is transposed once and one register-tiled product does the layer.
             int wo = dtOff + mlp.weightOffset(l);
             if (nOut * m <= DW_MATVEC_FLOATS) {
-                for (int q = 0; q < nIn; q++) k.gemm(nOut, m, 1, dz, 0, m, x, xOff + q * m, 1, dTheta, wo + q, nIn);
+                k.gemmNT(nOut, m, nIn, dz, 0, m, x, xOff, m, dTheta, wo, nIn);
             } else {
                 float[] xTr = s.get(7, m * nIn);
                 transposeInto(x, xOff, nIn, m, xTr);

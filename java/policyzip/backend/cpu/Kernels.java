@@ -31,6 +31,14 @@ public interface Kernels {
     void gemmTN(int n, int k, int m, float[] a, int aOff, int lda, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc);
 
     /**
+     * {@code c[i·ldc + j] = Σ_{p<k} a[i·lda + p] · b[j·ldb + p]} for i < n, j < m: a times b transposed, both read
+     * along p. Column j is exactly {@code gemm(n, k, 1, a, aOff, lda, b, bOff + j·ldb, 1, c, cOff + j, ldc)}, the
+     * matrix-vector sums (16 interleaved partial sums, fixed tree), bit for bit; blocking several columns only saves
+     * loads (a backward pass's {@code dW = dz · xᵀ}).
+     */
+    void gemmNT(int n, int k, int m, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc);
+
+    /**
      * In place on the rows × cols block of c (row stride ldc): {@code c = act(c + bias)}, bias indexed by row
      * ({@code perRow}) or by column. For TANH the result is {@code scale · tanh(·)}; other activations ignore scale.
      */

@@ -16,6 +16,11 @@ public final class ScalarKernels implements Kernels {
         gemm(n, k, m, a, aOff, 1, lda, x, xOff, ldx, c, cOff, ldc);
     }
 
+    @Override
+    public void gemmNT(int n, int k, int m, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc) {
+        for (int j = 0; j < m; j++) matvec(n, k, a, aOff, lda, b, bOff + j * ldb, 1, c, cOff + j, ldc);
+    }
+
     /** {@link #gemm} with a's element (i, p) at {@code aOff + i·rs + p·cs}. */
     static void gemm(int n, int k, int m, float[] a, int aOff, int rs, int cs, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc) {
         if (m == 1) {
