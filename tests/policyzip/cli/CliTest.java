@@ -35,6 +35,19 @@ public class CliTest {
         assertTrue(r.out().contains("MountainCarContinuous-v0"), r.out());
         assertTrue(r.out().contains("Pendulum-v1"), r.out());
         assertTrue(r.out().contains("cpu-"), r.out());
+        assertTrue(r.out().contains("MuJoCo      MuJoCo 3.14.0 (mj_version 3014000)"), r.out());
+        assertTrue(r.out().contains("Hopper-v5") && r.out().contains("reach-ne"), r.out());
+    }
+
+    /** The MuJoCo envs from the CLI: every Hopper task from one rollout, and a Reacher task on its own. */
+    @Test
+    void rolloutOnMujocoEnvs() {
+        Run r = run("rollout", "--env", "hopper", "--policies", "8", "--size", "small", "--threads", "1");
+        assertEquals(0, r.status(), r.err());
+        for (String task : new String[] {"forward", "backward", "jump"}) assertTrue(r.out().contains("\n" + task + " "), r.out());
+        r = run("rollout", "--env", "Reacher-v5", "--task", "reach-sw", "--policies", "4", "--size", "small", "--threads", "1");
+        assertEquals(0, r.status(), r.err());
+        assertTrue(r.out().contains("reach-sw") && !r.out().contains("reach-ne"), r.out());
     }
 
     @Test
