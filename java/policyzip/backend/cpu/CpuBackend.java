@@ -287,10 +287,17 @@ public final class CpuBackend implements Backend {
         float[] xT = new float[in * rows + Scratch.SLACK];
         int inChunk = Math.max(1, (1 << 16) / rows);
         par.forEach((in + inChunk - 1) / inChunk, c -> {
-            int i0 = c * inChunk, iw = Math.min(inChunk, in - i0);
-            for (int r = 0; r < rows; r++) {
-                int src = xa.offset + r * in + i0;
-                for (int i = 0; i < iw; i++) xT[(i0 + i) * rows + r] = xa.data[src + i];
+            int i0 = c * inChunk, i1 = Math.min(in, i0 + inChunk);
+            // 16 × 16 blocks: the strided writes of a block stay within 16 cache lines.
+            for (int rb = 0; rb < rows; rb += 16) {
+                int re = Math.min(rows, rb + 16);
+                for (int ib = i0; ib < i1; ib += 16) {
+                    int ie = Math.min(i1, ib + 16);
+                    for (int r = rb; r < re; r++) {
+                        int src = xa.offset + r * in;
+                        for (int i = ib; i < ie; i++) xT[i * rows + r] = xa.data[src + i];
+                    }
+                }
             }
         });
         par.forEach(chunks, c -> {
