@@ -35,6 +35,18 @@ public final class Autoencoder implements AutoCloseable {
     private final Buffer[] dActs;        // gradients w.r.t. acts, same shapes
     private final Buffer decoded;        // θ' [B, P]
 
+    /** The layer widths [P, encoder hidden..., K, decoder hidden..., P]. */
+    public static int[] layerSizes(int p, int[] encoderHidden, int k, int[] decoderHidden) {
+        int[] sizes = new int[encoderHidden.length + decoderHidden.length + 3];
+        int s = 0;
+        sizes[s++] = p;
+        for (int h : encoderHidden) sizes[s++] = h;
+        sizes[s++] = k;
+        for (int h : decoderHidden) sizes[s++] = h;
+        sizes[s] = p;
+        return sizes;
+    }
+
     /**
      * An autoencoder for policies {@code policy}, latent size {@code k}, hidden sizes of the encoder and decoder,
      * standardisation μ, σ [P] and initial parameters (null: drawn from {@code seed}).
@@ -56,13 +68,7 @@ public final class Autoencoder implements AutoCloseable {
                 throw new IllegalArgumentException("standardisation of coordinate " + i + " is invalid (mean " + mu[i] + ", scale " + sigma[i] + ")");
             }
         }
-        sizes = new int[encoderHidden.length + decoderHidden.length + 3];
-        int s = 0;
-        sizes[s++] = p;
-        for (int h : encoderHidden) sizes[s++] = h;
-        sizes[s++] = k;
-        for (int h : decoderHidden) sizes[s++] = h;
-        sizes[s] = p;
+        sizes = layerSizes(p, encoderHidden, k, decoderHidden);
         for (int v : sizes) if (v < 1) throw new IllegalArgumentException("layer sizes must be >= 1: " + Arrays.toString(sizes));
         encoderLayers = encoderHidden.length + 1;
         int layers = sizes.length - 1;

@@ -1,7 +1,6 @@
 package policyzip.bench;
 
 import java.util.SplittableRandom;
-import java.util.stream.IntStream;
 import policyzip.env.AutoresetMode;
 import policyzip.env.EnvSpec;
 import policyzip.env.Envs;
@@ -85,14 +84,7 @@ final class MujocoSteps implements Workload {
         }
         for (int t = 0; t < steps; t++) {
             final int step = t;
-            if (threads == 1) {
-                for (int i = 0; i < n; i++) rawStep(i, step);
-            } else {
-                int chunk = (n + threads - 1) / threads;
-                IntStream.range(0, threads).parallel().forEach(c -> {
-                    for (int i = c * chunk, end = Math.min(n, i + chunk); i < end; i++) rawStep(i, step);
-                });
-            }
+            MujocoEnv.forEachInstance(n, threads, i -> rawStep(i, step));
         }
     }
 

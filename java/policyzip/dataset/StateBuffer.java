@@ -1,5 +1,6 @@
 package policyzip.dataset;
 
+import it.unimi.dsi.fastutil.floats.FloatArrayList;
 import policyzip.backend.Backend;
 import policyzip.env.EnvSpec;
 import policyzip.policy.MlpSpec;
@@ -30,7 +31,7 @@ public final class StateBuffer {
         if (size < 1) throw new IllegalArgumentException("state buffer size must be >= 1, got " + size);
         Rollout rollout = new Rollout(backend, env.name(), mlp);
         int o = env.obsDim();
-        it.unimi.dsi.fastutil.floats.FloatArrayList seen = new it.unimi.dsi.fastutil.floats.FloatArrayList();
+        FloatArrayList seen = new FloatArrayList();
         // Large policies: fewer per batch, so that a batch's θ stays under 64 MB.
         int batch = (int) Math.max(16, Math.min(POLICIES_PER_BATCH, (1L << 24) / mlp.paramCount()));
         for (int b = 0; b < MAX_BATCHES && seen.size() / o < 2L * size; b++) {

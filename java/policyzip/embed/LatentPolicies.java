@@ -1,6 +1,7 @@
 package policyzip.embed;
 
 import java.nio.file.Path;
+import policyzip.ae.Autoencoder;
 import policyzip.ae.Checkpoint;
 import policyzip.backend.cpu.Kernels;
 import policyzip.backend.cpu.KernelsProvider;
@@ -66,13 +67,7 @@ public final class LatentPolicies {
      */
     public static LatentPolicies untrained(MlpSpec policy, int k, int[] encoderHidden, int[] decoderHidden, long seed) {
         int p = policy.paramCount();
-        int[] sizes = new int[encoderHidden.length + decoderHidden.length + 3];
-        int s = 0;
-        sizes[s++] = p;
-        for (int h : encoderHidden) sizes[s++] = h;
-        sizes[s++] = k;
-        for (int h : decoderHidden) sizes[s++] = h;
-        sizes[s] = p;
+        int[] sizes = Autoencoder.layerSizes(p, encoderHidden, k, decoderHidden);
         long n = 0;
         for (int l = 0; l + 1 < sizes.length; l++) n += (long) sizes[l] * sizes[l + 1] + sizes[l + 1];
         float[] w = new float[Math.toIntExact(n)];

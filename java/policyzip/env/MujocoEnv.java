@@ -1,5 +1,6 @@
 package policyzip.env;
 
+import java.util.function.IntConsumer;
 import java.util.stream.IntStream;
 import policyzip.env.mujoco.MjData;
 import policyzip.env.mujoco.MjModel;
@@ -126,16 +127,28 @@ public abstract class MujocoEnv extends VecEnv {
     @Override
     protected final void stepInstances(float[] actions) {
         checkOpen();
+        if (threads <= 1 || n == 1) {
+            for (int i = 0; i < n; i++) stepOne(i, actions); // no capturing lambda: a one-thread step allocates nothing
+        } else {
+            forEachInstance(n, threads, i -> stepOne(i, actions));
+        }
+    }
+
+    /**
+     * Runs {@code body} for instances 0..n−1: on the caller when {@code threads} is 1, else in {@code threads} fixed
+     * chunks on the fork-join pool. The split does not change results (instances are independent) and bounds
+     * concurrency.
+     */
+    public static void forEachInstance(int n, int threads, IntConsumer body) {
         int t = Math.min(threads, n);
         if (t <= 1) {
-            for (int i = 0; i < n; i++) stepOne(i, actions);
-        } else {
-            // Fixed chunks: the work split does not change results (instances are independent) and bounds concurrency.
-            int chunk = (n + t - 1) / t;
-            IntStream.range(0, t).parallel().forEach(c -> {
-                for (int i = c * chunk, end = Math.min(n, i + chunk); i < end; i++) stepOne(i, actions);
-            });
+            for (int i = 0; i < n; i++) body.accept(i);
+            return;
         }
+        int chunk = (n + t - 1) / t;
+        IntStream.range(0, t).parallel().forEach(c -> {
+            for (int i = c * chunk, end = Math.min(n, i + chunk); i < end; i++) body.accept(i);
+        });
     }
 
     private void stepOne(int i, float[] actions) {

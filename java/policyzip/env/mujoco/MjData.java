@@ -48,37 +48,30 @@ public final class MjData implements AutoCloseable {
         return p;
     }
 
-    /** {@code mj_step}: advances the state by one {@code timestep}. */
-    public void step() {
+    /** Calls a {@code void f(const mjModel*, mjData*)} function of the library on this state. */
+    private void call(java.lang.invoke.MethodHandle f) {
         try {
-            lib.step.invokeExact(model.ptr, live());
+            f.invokeExact(model.ptr, live());
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
+    }
+
+    /** {@code mj_step}: advances the state by one {@code timestep}. */
+    public void step() {
+        call(lib.step);
     }
 
     /** {@code mj_forward}: recomputes everything derived from the current state (body positions etc.). */
     public void forward() {
-        try {
-            lib.forward.invokeExact(model.ptr, live());
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        call(lib.forward);
     }
 
     /** {@code mj_resetData}: back to the model's reference state ({@code qpos0}, zero velocity, zero warm-start). */
     public void reset() {
-        try {
-            lib.resetData.invokeExact(model.ptr, live());
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        call(lib.resetData);
     }
 
     public double qpos(int i) { live(); return qpos.getAtIndex(JAVA_DOUBLE, i); }
