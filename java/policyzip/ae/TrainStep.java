@@ -3,10 +3,11 @@ package policyzip.ae;
 import policyzip.backend.AdamConfig;
 import policyzip.backend.Backend;
 import policyzip.backend.Buffer;
+import policyzip.dataset.PolicyRefs;
 import policyzip.policy.MlpSpec;
 
 /**
- * One autoencoder training step on a {@link Backend}, with the buffers it needs: upload θ [B, P] (and the states [M, O]),
+ * One autoencoder training step on a {@link Backend}, with the buffers it needs: θ [B, P] from seeds (and the states [M, O]),
  * encode and decode, the loss and its gradient back to every autoencoder parameter, one Adam step. Shared by the
  * {@link Trainer} and the training benchmarks, so both time the same work.
  */
@@ -17,6 +18,7 @@ public final class TrainStep implements AutoCloseable {
     private final TrainConfig.Loss loss;
     private final AdamConfig adam;
     private final int b, m;
+    private float[] hostTheta;   // only for batches holding mutated policies
     final Buffer adamM, adamV, theta, states, target, pred, dPred, cache, dTheta;
 
     /** A step for {@code ae} (batch {@code ae.maxBatch()}), M states per step, Adam moments (null: zeros). */
@@ -42,9 +44,20 @@ public final class TrainStep implements AutoCloseable {
 
     public Autoencoder autoencoder() { return ae; }
 
-    /** Step t (>= 1) on θ [B, P] and, for the behavioural loss, states [M, O]; returns the loss before the update. */
-    public double run(int t, float[] thetaHost, float[] statesHost) {
-        be.write(theta, thetaHost, 0);
+    /**
+     * Step t (>= 1) on training policies {@code index[0..B)} of {@code refs}, their θ [B, P] regenerated on the backend
+     * ({@link PolicyRefs#load}: from the seeds on the device when none is mutated, so only seeds and the M states cross
+     * the bus), and, for the behavioural loss, states [M, O]; returns the loss before the update.
+     */
+    public double run(int t, PolicyRefs refs, float mutationSigma, int[] index, float[] statesHost) {
+        if (index.length < b) throw new IllegalArgumentException("a step needs B = " + b + " policy indices, got " + index.length);
+        if (hostTheta == null && !refs.allFresh(index, b)) hostTheta = new float[b * mlp.paramCount()];
+        refs.load(be, mlp, mutationSigma, index, b, theta, hostTheta);
+        return run(t, statesHost);
+    }
+
+    /** Step t (>= 1) on θ [B, P] already in {@link #theta()}; see {@link #run(int, PolicyRefs, float, int[], float[])}. */
+    public double run(int t, float[] statesHost) {
         ae.forward(theta, b);
         double l;
         if (loss == TrainConfig.Loss.BEHAVIOURAL) {
@@ -57,6 +70,9 @@ public final class TrainStep implements AutoCloseable {
         if (Double.isFinite(l)) be.adamStep(adam, t, ae.params(), ae.grads(), adamM, adamV);
         return l;
     }
+
+    /** The step's θ [B, P] on the backend. */
+    public Buffer theta() { return theta; }
 
     /** The Adam moments on the host: {m, v}. */
     public float[][] moments() {

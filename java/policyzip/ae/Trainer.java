@@ -115,15 +115,13 @@ public final class Trainer {
             double[] evalLosses = start == null ? new double[0] : start.evalLoss();
             int first = start == null ? 1 : start.step() + 1;
             int lastSaved = first - 1;
-            float[] thHost = new float[b * p];
             int[] idx = new int[b];
             EvalSet eval = nEval > 0 ? new EvalSet() : null;
             for (int t = first; t <= cfg.steps(); t++) {
                 long stepSeed = PolicyInit.mix64(cfg.seed() + t * PHI);
                 for (int j = 0; j < b; j++) idx[j] = (int) (PolicyInit.unit(PolicyInit.mix64(stepSeed ^ BATCH_STREAM) + (j + 1) * PHI) * nTrain);
-                ds.contents().refs().thetas(mlp, ds.config().mutationSigma(), idx, b, thHost);
                 float[] st = cfg.loss() == TrainConfig.Loss.BEHAVIOURAL ? ds.sampleStates(m, stepSeed ^ STATE_STREAM) : null;
-                double loss = step.run(t, thHost, st);
+                double loss = step.run(t, ds.contents().refs(), ds.config().mutationSigma(), idx, st);
                 if (!Double.isFinite(loss)) {
                     throw new IllegalStateException("training diverged at step " + t + " (loss " + loss + "); "
                             + (lastSaved > 0 ? "the checkpoint of step " + lastSaved + " is kept" : "no checkpoint was written")
@@ -187,9 +185,8 @@ public final class Trainer {
                 for (int from = 0; from < nEval; from += b) {
                     int n = Math.min(b, nEval - from);
                     int[] chunk = Arrays.copyOfRange(idx, from, from + n);
-                    ds.contents().refs().thetas(mlp, ds.config().mutationSigma(), chunk, n, th);
                     Buffer tb = theta.slice(0, n * p);
-                    be.write(tb, Arrays.copyOf(th, n * p), 0);
+                    ds.contents().refs().load(be, mlp, ds.config().mutationSigma(), chunk, n, tb, th);
                     ae.forward(tb, n);
                     Buffer tg = target.slice(0, n * m * a), pr = pred.slice(0, n * m * a);
                     be.mlpForward(mlp, tb, n, statesBuf, StateLayout.SHARED, m, tg, null);

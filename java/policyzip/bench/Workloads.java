@@ -74,10 +74,11 @@ public final class Workloads {
     /**
      * Forward workloads sized to fill a GPU (issue 7): SPEC.md's presets on M = 1024 shared states, small 2-4-1 with
      * B = 65,536 (6.7·10⁷ evaluations per op), medium with B = 16,384 (36 GFLOP per op), large with B = 1024 (252 GFLOP
-     * per op, θ 0.5 GB). They run on the CPU too (the speedup's baseline), slowly.
+     * per op, θ 0.5 GB); and {@code ae-large-512}, the large autoencoder step with B = 512 (issue 8). They run on the CPU
+     * too (the speedup's baseline), slowly.
      */
     public static List<String> gpuNames() {
-        return List.of("gpu-fwd-small", "gpu-fwd-medium", "gpu-fwd-large");
+        return List.of("gpu-fwd-small", "gpu-fwd-medium", "gpu-fwd-large", "ae-large-512");
     }
 
     /** A ready workload on {@code backend} (the env workloads ignore it). */
@@ -94,6 +95,7 @@ public final class Workloads {
             case "descriptors-large" -> new Descriptors("descriptors-large", "large", 256, backend);
             case "ae-medium" -> new AeStep("ae-medium", "medium", 2, 128, backend);
             case "ae-large" -> new AeStep("ae-large", "large", 1, 64, backend);
+            case "ae-large-512" -> new AeStep("ae-large-512", "large", 1, 512, backend);
             case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
             case "env-pendulum" -> new EnvSteps("env-pendulum", "pendulum", 4096, 100);
             default -> {
@@ -314,7 +316,8 @@ public final class Workloads {
         private final Backend be;
         private final Autoencoder ae;
         private final TrainStep step;
-        private final float[][] thetas = new float[4][];
+        private final PolicyRefs refs = new PolicyRefs();
+        private final int[][] batches = new int[4][];
         private final float[][] states = new float[4][];
         private int t;
 
@@ -325,16 +328,14 @@ public final class Workloads {
             EnvSpec env = Envs.spec("mountaincar");
             mlp = MlpSpec.of(size, 2, 1, Activation.RELU, 1f);
             int p = mlp.paramCount();
-            float[] mean = new float[p], std = new float[p];
-            for (int l = 0; l < mlp.layers(); l++) {
-                java.util.Arrays.fill(std, mlp.weightOffset(l), mlp.biasOffset(l) + mlp.out(l), PolicyInit.bound(mlp.in(l)) / (float) Math.sqrt(3));
-            }
-            ae = new Autoencoder(be, mlp, k, new int[] {256, 256}, new int[] {256, 256}, mean, std, null, 1, batch);
+            ae = new Autoencoder(be, mlp, k, new int[] {256, 256}, new int[] {256, 256}, new float[p], PolicyInit.priorStd(mlp), null, 1, batch);
             step = new TrainStep(be, ae, TrainConfig.Loss.BEHAVIOURAL, 1e-3f, 256, null, null);
             for (int i = 0; i < 4; i++) {
-                long[] seeds = new long[batch];
-                for (int j = 0; j < batch; j++) seeds[j] = 1000L * i + j;
-                thetas[i] = PolicyInit.initialize(mlp, seeds);
+                batches[i] = new int[batch];
+                for (int j = 0; j < batch; j++) {
+                    batches[i][j] = refs.size();
+                    refs.addFresh(1000L * i + j);
+                }
                 states[i] = env.sampleProbeStates(256, i);
             }
         }
@@ -349,11 +350,11 @@ public final class Workloads {
 
         @Override public void run() {
             t++;
-            step.run(t, thetas[t & 3], states[t & 3]);
+            step.run(t, refs, 0f, batches[t & 3], states[t & 3]);
         }
 
         @Override public void verify() {
-            double first = step.run(++t, thetas[0], states[0]);
+            double first = step.run(++t, refs, 0f, batches[0], states[0]);
             if (!Double.isFinite(first)) throw new IllegalStateException(name + ": non-finite loss " + first);
         }
 

@@ -9,7 +9,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import policyzip.backend.Backend;
+import policyzip.ae.TrainingTwin;
 import policyzip.backend.TwinCheck;
+import policyzip.backend.cpu.CpuBackend;
+import policyzip.backend.cpu.KernelsProvider;
 
 /**
  * {@code policyzip selfcheck}: the backend against its CPU twin on fresh random inputs ({@link TwinCheck}), so that a
@@ -17,13 +20,17 @@ import policyzip.backend.TwinCheck;
  */
 @Command(name = "selfcheck", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Compare the backend's kernels with the scalar CPU backend on fresh random inputs (outputs poisoned",
-                "first; relative error ‖got − want‖/‖want‖ under 1e-5, θ from seeds bit-identical). Exit status 1 on a failure."})
+                "first; relative error ‖got − want‖/‖want‖ under 1e-5, θ from seeds bit-identical), then 100 autoencoder training",
+                "steps on it and on the CPU from the same seed (loss curves within 1e-4). Exit status 1 on a failure."})
 final class SelfCheckCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "S", description = "seed of the random inputs (default: the clock, printed)")
     Long seed;
 
-    @Option(names = "--quick", description = "fewer sizes")
+    @Option(names = "--quick", description = "fewer sizes, and the small training run")
     boolean quick;
+
+    @Option(names = "--no-training", description = "skip the training comparison (100 autoencoder steps here and on the CPU)")
+    boolean noTraining;
 
     @Mixin BackendOptions backendOptions;
     @Spec CommandSpec spec;
@@ -41,7 +48,19 @@ final class SelfCheckCommand implements Callable<Integer> {
             long failed = results.stream().filter(r -> !r.passed()).count();
             double worst = results.stream().filter(r -> r.tolerance() > 0).mapToDouble(TwinCheck.Result::relError).max().orElse(0);
             out.println(results.size() + " cases, " + failed + " failed; largest relative error " + String.format("%.2e", worst));
-            return failed == 0 ? 0 : 1;
+            boolean trained = true;
+            if (!noTraining) {
+                TrainingTwin.Setup setup = quick ? TrainingTwin.SMALL : TrainingTwin.MEDIUM;
+                out.println("training: " + setup.describe() + " on " + be.name() + " and on cpu-scalar, same seed ...");
+                out.flush();
+                TrainingTwin.Result t;
+                try (CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
+                    t = TrainingTwin.run(be, ref, setup, s);
+                }
+                out.println("training: " + t);
+                trained = t.passed();
+            }
+            return failed == 0 && trained ? 0 : 1;
         }
     }
 }

@@ -174,7 +174,7 @@ public final class NoveltySearch {
 
     /**
      * Behaviour descriptors of every policy in {@code refs} into {@code dst[off ..]}, [count, M·A]: θ regenerated from
-     * the seeds in chunks of at most 64 MB (on the backend, {@link Backend#initPolicies}, when no policy of the chunk is
+     * the seeds in chunks of at most 64 MB ({@link PolicyRefs#load}: on the backend when no policy of the chunk is
      * mutated), then one batched forward per chunk on the M probe states [M, O].
      */
     public void descriptors(PolicyRefs refs, float[] probes, float[] dst, int off) {
@@ -185,28 +185,12 @@ public final class NoveltySearch {
             for (int from = 0; from < n; from += chunk) {
                 int b = Math.min(chunk, n - from);
                 Buffer t = b == chunk ? tb : tb.slice(0, b * p), ac = b == chunk ? ab : ab.slice(0, b * d);
-                long[] fresh = freshSeeds(refs, from, b);
-                if (fresh != null) {
-                    backend.initPolicies(mlp, fresh, t);   // on a GPU only the seeds cross the bus
-                } else {
-                    refs.thetas(mlp, cfg.mutationSigma(), from, b, theta);
-                    backend.write(t, theta, 0);
-                }
+                refs.load(backend, mlp, cfg.mutationSigma(), from, b, t, theta);
                 backend.mlpForward(mlp, t, b, pb, StateLayout.SHARED, m, ac, null);
                 backend.read(ac, acts, 0);
                 System.arraycopy(acts, 0, dst, off + from * d, b * d);
             }
         }
-    }
-
-    /** The seeds of refs [from, from + count) when none of them is mutated, else null. */
-    private static long[] freshSeeds(PolicyRefs refs, int from, int count) {
-        long[] seeds = new long[count];
-        for (int i = 0; i < count; i++) {
-            if (refs.chainLength(from + i) != 0) return null;
-            seeds[i] = refs.root(from + i);
-        }
-        return seeds;
     }
 
     // ---------------------------------------------------------------- returns

@@ -3,6 +3,8 @@ package policyzip.dataset;
 import it.unimi.dsi.fastutil.ints.IntArrayList;
 import it.unimi.dsi.fastutil.longs.LongArrayList;
 import java.util.stream.IntStream;
+import policyzip.backend.Backend;
+import policyzip.backend.Buffer;
 import policyzip.policy.MlpSpec;
 import policyzip.policy.PolicyInit;
 
@@ -63,6 +65,33 @@ public final class PolicyRefs {
         int p = mlp.paramCount();
         IntStream range = IntStream.range(0, count);
         (count * (long) p >= 1 << 16 ? range.parallel() : range).forEach(b -> theta(mlp, sigma, index[b], dst, b * p));
+    }
+
+    /**
+     * θ of policies {@code index[0..count)} into dst [count, P] on {@code be}: when none of them is mutated, from their
+     * seeds on the backend ({@link Backend#initPolicies}; on a GPU only the seeds cross the bus); otherwise regenerated
+     * here into {@code host} (at least dst.length() floats) and copied.
+     */
+    public void load(Backend be, MlpSpec mlp, float sigma, int[] index, int count, Buffer dst, float[] host) {
+        if (!allFresh(index, count)) {
+            thetas(mlp, sigma, index, count, host);
+            be.write(dst, host, 0);
+            return;
+        }
+        long[] seeds = new long[count];
+        for (int j = 0; j < count; j++) seeds[j] = root(index[j]);
+        be.initPolicies(mlp, seeds, dst);
+    }
+
+    /** Whether none of policies {@code index[0..count)} is mutated (each is its root seed's prior draw). */
+    public boolean allFresh(int[] index, int count) {
+        for (int j = 0; j < count; j++) if (chainLength(index[j]) != 0) return false;
+        return true;
+    }
+
+    /** {@link #load(Backend, MlpSpec, float, int[], int, Buffer, float[])} of policies [from, from + count). */
+    public void load(Backend be, MlpSpec mlp, float sigma, int from, int count, Buffer dst, float[] host) {
+        load(be, mlp, sigma, IntStream.range(from, from + count).toArray(), count, dst, host);
     }
 
     public long[] roots() { return root.toLongArray(); }

@@ -44,6 +44,15 @@ public final class PolicyInit {
         return thetas;
     }
 
+    /** The prior's per-coordinate standard deviation bound_l / sqrt(3) [P] (its mean is 0). */
+    public static float[] priorStd(MlpSpec spec) {
+        float[] std = new float[spec.paramCount()];
+        for (int l = 0; l < spec.layers(); l++) {
+            java.util.Arrays.fill(std, spec.weightOffset(l), spec.biasOffset(l) + spec.out(l), bound(spec.in(l)) / (float) Math.sqrt(3));
+        }
+        return std;
+    }
+
     /**
      * A Gaussian mutation (novelty search's option, SPEC.md section 2): adds {@code sigma · bound_l · z_p} to every
      * parameter p of {@code dst[off, off + P)}, z_p standard normal from the counter-based stream {@code seed}

@@ -8,6 +8,7 @@ import policyzip.backend.Shapes;
 import policyzip.backend.StateLayout;
 import policyzip.policy.Activation;
 import policyzip.policy.MlpSpec;
+import policyzip.policy.PolicyInit;
 
 /**
  * The CPU backend: every {@link Backend} operation as blocks of {@link Kernels#gemm} plus element-wise epilogues,
@@ -85,6 +86,19 @@ public final class CpuBackend implements Backend {
         if (b == null) return null;
         if (b instanceof ArrayBuffer a) return a;
         throw new IllegalArgumentException("buffer " + b.getClass().getSimpleName() + " belongs to another backend; the CPU backend needs its own buffers");
+    }
+
+    /** θ from seeds straight into the buffer, policies in fixed chunks on the backend's threads (bit-identical to the default). */
+    @Override public void initPolicies(MlpSpec mlp, long[] seeds, Buffer theta) {
+        int p = mlp.paramCount();
+        Shapes.length("theta", theta, (long) seeds.length * p, "[B=" + seeds.length + ", P=" + p + "]");
+        ArrayBuffer t = cast(theta);
+        int chunk = (int) Math.max(1, Math.min(seeds.length, (1L << 16) / Math.max(1, p)));
+        par.forEach((seeds.length + chunk - 1) / chunk, c -> {
+            for (int b = c * chunk, end = Math.min(seeds.length, b + chunk); b < end; b++) {
+                PolicyInit.initialize(mlp, seeds[b], t.data, t.offset + b * p);
+            }
+        });
     }
 
     // ---------------------------------------------------------------- batched policy forward
