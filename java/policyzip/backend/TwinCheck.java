@@ -14,11 +14,15 @@ import policyzip.policy.MlpSpec;
  * Compares a backend with its CPU twin, the scalar {@link CpuBackend}, on fresh random inputs (DESIGN.md, Backends):
  * every output buffer is poisoned with NaN first, and the error ({@link #relError}) is the relative error in the 2-norm
  * or the max-norm, whichever is larger (NaN where the twin has none counts as infinite): under 1e-5 in float32 for the
- * arithmetic operations, exactly 0 for {@link Backend#initPolicies}, which is bit-identical by construction. {@code policyzip selfcheck} runs it on a GPU
- * machine without Maven; the GPU tests run it under JUnit.
+ * arithmetic operations, exactly 0 for {@link Backend#initPolicies} and the element-wise training operations, which are
+ * bit-identical by construction. {@code policyzip selfcheck} runs it on a GPU machine without Maven; the GPU tests run
+ * it under JUnit.
  *
  * <p>Cases sit at awkward sizes: M around the preset kernels' switch (63, 64) and their 256-state tiles, B over
- * several blocks, k-NN with and without self-exclusion and at the device selection's largest k (64) and one above.
+ * several blocks, k-NN with and without self-exclusion and at the device selection's largest k (64) and one above,
+ * dense layers at the GEMM tiles' edges and past the split-K threshold ({@link #denseCases}). The element-wise
+ * training operations (Adam, column affine, the MSE gradient) must be bit-identical, like θ from seeds; the MSE loss,
+ * a double sum, within {@link #LOSS_TOLERANCE}.
  */
 public final class TwinCheck {
     /** Relative tolerance of the float32 operations (DESIGN.md). */
@@ -51,6 +55,16 @@ public final class TwinCheck {
                 if (quick && k[1] > 1000) continue;
                 knn(be, ref, k[0], k[1], k[2], k[3], k[4], rng, add);
             }
+            for (DenseCase c : denseCases(quick)) dense(be, ref, c, rng, add);
+            int[][] adam = quick ? new int[][] {{1000, 3, 0}} : new int[][] {{1, 1, 0}, {1000, 7, 1}, {70001, 1000, 0}, {257, 2, 1}};
+            for (int[] a : adam) adam(be, ref, a[0], a[1], a[2] == 1, rng, add);
+            // {R, C, with shift, in place}
+            int[][] affine = quick ? new int[][] {{3, 7, 1, 1}, {4, 5, 0, 0}}
+                    : new int[][] {{1, 1, 1, 0}, {3, 7, 0, 0}, {70, 300, 1, 1}, {5, 129, 0, 1}, {257, 65, 1, 0}};
+            for (int[] a : affine) affine(be, ref, a[0], a[1], a[2] == 1, a[3] == 1, rng, add);
+            // {n, with gradient}: one element, the CPU's 65,536-element chunks and the GPU's 4,096-element blocks crossed
+            int[][] mse = quick ? new int[][] {{1000, 1}, {10, 0}} : new int[][] {{1, 1}, {1000, 0}, {70001, 1}, {300000, 1}};
+            for (int[] c : mse) mse(be, ref, c[0], c[1] == 1, rng, add);
         }
         return out;
     }
@@ -136,11 +150,17 @@ public final class TwinCheck {
                 both[i].read(th, r[i], 0);
             }
         }
-        int differ = 0;
-        for (int i = 0; i < r[0].length; i++) if (Float.floatToRawIntBits(r[0][i]) != Float.floatToRawIntBits(r[1][i])) differ++;
-        // Bit-identical: any differing bit is a failure, reported through the relative error (≥ 1 ulp's worth).
-        double err = differ == 0 ? 0 : Math.max(relError(r[1], r[0]), Double.MIN_NORMAL);
-        add.accept(new Result("initPolicies", mlp.describe() + " B=" + batch + (differ > 0 ? " (" + differ + " values differ)" : " (bit-identical)"), err, 0));
+        add.accept(exact("initPolicies", mlp.describe() + " B=" + batch, r[1], r[0]));
+    }
+
+    /** A bit-identical comparison: any differing bit is a failure, reported through the relative error (≥ 1 ulp's worth). */
+    private static Result exact(String op, String what, float[] got, float[] want) {
+        int differ = got.length == want.length ? 0 : Math.max(got.length, want.length);
+        for (int i = 0; i < Math.min(got.length, want.length); i++) {
+            if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(want[i])) differ++;
+        }
+        double err = differ == 0 ? 0 : Math.max(relError(got, want), Double.MIN_NORMAL);
+        return new Result(op, what + (differ > 0 ? " (" + differ + " values differ)" : " (bit-identical)"), err, 0);
     }
 
     private static void pairwise(Backend be, CpuBackend ref, int r1, int r2, int d, SplittableRandom rng, Consumer<Result> add) {
@@ -173,6 +193,146 @@ public final class TwinCheck {
         }
         add.accept(new Result("knnSquaredDistances", "Q=" + q + " P=" + p + " D=" + d + " k=" + k + (self >= 0 ? " self at " + self : ""),
                 relError(r[1], r[0]), TOLERANCE));
+    }
+
+    /** A dense layer case: x [R, I], W [J, I], the activation, dx wanted (backward), every buffer a slice at offset off. */
+    record DenseCase(int rows, int in, int out, Activation act, boolean dx, int off) {
+        String describe() {
+            return "R=" + rows + " I=" + in + " J=" + out + " " + act.name().toLowerCase(java.util.Locale.ROOT) + (dx ? "" : " dx=null")
+                    + (off > 0 ? " at offset " + off : "");
+        }
+    }
+
+    /**
+     * Dense shapes at the GEMM tiles' edges (64 × 64, k by 16): K = 1 (a latent of one), one row (where the CPU sums a
+     * 1-column chunk as a matrix-vector product), a 2 × 256 layer, tall K into a small output (split-K in the CUDA
+     * backend: forward with I >= 512, dx with J >= 512, dW with R >= 512), widths that are and are not multiples of 4
+     * (float4 or scalar loads), buffers at an odd offset (unaligned slices, as the autoencoder's parameter slices are).
+     */
+    static List<DenseCase> denseCases(boolean quick) {
+        Activation relu = Activation.RELU, tanh = Activation.TANH, id = Activation.IDENTITY;
+        if (quick) {
+            return List.of(new DenseCase(3, 5, 7, relu, true, 1), new DenseCase(2, 1, 66, tanh, true, 0),
+                    new DenseCase(17, 600, 9, id, true, 0), new DenseCase(20, 3, 600, id, true, 0), new DenseCase(5, 4, 9, tanh, false, 0));
+        }
+        return List.of(new DenseCase(1, 1, 1, relu, true, 0), new DenseCase(3, 5, 7, relu, true, 1),
+                new DenseCase(1, 37, 129, tanh, true, 0), new DenseCase(1, 129, 3, tanh, true, 0),
+                new DenseCase(5, 1, 300, relu, true, 0), new DenseCase(37, 1, 257, id, true, 1),
+                new DenseCase(70, 65, 3, id, true, 1), new DenseCase(130, 68, 66, relu, true, 0),
+                new DenseCase(67, 64, 129, tanh, true, 1), new DenseCase(70, 68, 132, relu, true, 0),
+                new DenseCase(2, 256, 2, relu, true, 0), new DenseCase(2, 2, 256, relu, true, 0),
+                new DenseCase(40, 2100, 70, id, true, 0), new DenseCase(130, 1000, 66, relu, false, 1),
+                new DenseCase(64, 256, 700, id, true, 0), new DenseCase(600, 40, 33, tanh, false, 1),
+                new DenseCase(5, 300, 64, relu, false, 0), new DenseCase(65, 300, 1000, id, true, 0));
+    }
+
+    /** denseForward and denseBackward of one case: y, and dW, db, dx from random x, W, b, y, dy (y ≥ 0 for ReLU, |y| < 1 for tanh). */
+    private static void dense(Backend be, CpuBackend ref, DenseCase c, SplittableRandom rng, Consumer<Result> add) {
+        int r = c.rows(), in = c.in(), out = c.out();
+        float[] x = uniform(rng, r * in, 1), w = uniform(rng, out * in, 2 / Math.sqrt(in)), b = uniform(rng, out, 0.5);
+        float[] y = uniform(rng, r * out, 1), dy = uniform(rng, r * out, 1);
+        if (c.act() == Activation.RELU) for (int i = 0; i < y.length; i++) y[i] = Math.max(0f, y[i]);
+        float[][] fwd = new float[2][], dw = new float[2][], db = new float[2][], dx = new float[2][];
+        Backend[] both = {ref, be};
+        for (int i = 0; i < 2; i++) {
+            Backend e = both[i];
+            try (Placed xb = Placed.of(e, x, c.off()); Placed wb = Placed.of(e, w, c.off()); Placed bb = Placed.of(e, b, c.off());
+                 Placed yb = Placed.of(e, nan(r * out), c.off()); Placed yIn = Placed.of(e, y, c.off()); Placed dyb = Placed.of(e, dy, c.off());
+                 Placed dwb = Placed.of(e, nan(out * in), c.off()); Placed dbb = Placed.of(e, nan(out), c.off());
+                 Placed dxb = c.dx() ? Placed.of(e, nan(r * in), c.off()) : null) {
+                e.denseForward(xb.view, r, in, wb.view, bb.view, out, c.act(), yb.view);
+                e.denseBackward(xb.view, r, in, wb.view, out, c.act(), yIn.view, dyb.view, dwb.view, dbb.view, dxb == null ? null : dxb.view);
+                fwd[i] = read(e, yb.view);
+                dw[i] = read(e, dwb.view);
+                db[i] = read(e, dbb.view);
+                dx[i] = dxb == null ? new float[0] : read(e, dxb.view);
+            }
+        }
+        add.accept(new Result("denseForward", c.describe(), relError(fwd[1], fwd[0]), TOLERANCE));
+        add.accept(new Result("denseBackward", c.describe() + " (dW)", relError(dw[1], dw[0]), TOLERANCE));
+        add.accept(new Result("denseBackward", c.describe() + " (db)", relError(db[1], db[0]), TOLERANCE));
+        if (c.dx()) add.accept(new Result("denseBackward", c.describe() + " (dx)", relError(dx[1], dx[0]), TOLERANCE));
+    }
+
+    /** One Adam step t on n parameters; with {@code offsets}, param, grad, m and v are slices at offsets 0, 1, 2, 3. Bit-identical. */
+    private static void adam(Backend be, CpuBackend ref, int n, int t, boolean offsets, SplittableRandom rng, Consumer<Result> add) {
+        AdamConfig cfg = t % 2 == 1 ? AdamConfig.defaults(1e-3f) : new AdamConfig(3e-4f, 0.8f, 0.99f, 1e-6f);
+        float[] p = uniform(rng, n, 1), g = uniform(rng, n, 1), m = uniform(rng, n, 0.1), v = uniform(rng, n, 0.01);
+        for (int i = 0; i < n; i++) v[i] = Math.abs(v[i]);
+        float[][] r = new float[2][];
+        Backend[] both = {ref, be};
+        for (int i = 0; i < 2; i++) {
+            try (Placed pb = Placed.of(both[i], p, 0); Placed gb = Placed.of(both[i], g, offsets ? 1 : 0);
+                 Placed mb = Placed.of(both[i], m, offsets ? 2 : 0); Placed vb = Placed.of(both[i], v, offsets ? 3 : 0)) {
+                both[i].adamStep(cfg, t, pb.view, gb.view, mb.view, vb.view);
+                r[i] = new float[3 * n];
+                both[i].read(pb.view, r[i], 0);
+                both[i].read(mb.view, r[i], n);
+                both[i].read(vb.view, r[i], 2 * n);
+            }
+        }
+        add.accept(exact("adamStep", "n=" + n + " t=" + t + " " + cfg + (offsets ? " at offsets 0-3" : "") + ", param m v", r[1], r[0]));
+    }
+
+    /** columnAffine, with or without shift, into a poisoned y or in place. Bit-identical. */
+    private static void affine(Backend be, CpuBackend ref, int rows, int cols, boolean withShift, boolean inPlace, SplittableRandom rng,
+                               Consumer<Result> add) {
+        float[] x = uniform(rng, rows * cols, 2), sc = uniform(rng, cols, 3), sh = uniform(rng, cols, 1);
+        float[][] r = new float[2][];
+        Backend[] both = {ref, be};
+        for (int i = 0; i < 2; i++) {
+            try (Buffer xb = both[i].upload(x); Buffer sb = both[i].upload(sc); Buffer hb = withShift ? both[i].upload(sh) : null;
+                 Buffer yb = inPlace ? null : both[i].upload(nan(rows * cols))) {
+                Buffer y = inPlace ? xb : yb;
+                both[i].columnAffine(xb, rows, cols, sb, hb, y);
+                r[i] = read(both[i], y);
+            }
+        }
+        add.accept(exact("columnAffine", "R=" + rows + " C=" + cols + (withShift ? "" : " shift=null") + (inPlace ? " in place" : ""), r[1], r[0]));
+    }
+
+    /** meanSquaredError: the loss (a double sum: relative error under 1e-9) and the gradient (bit-identical), or grad null. */
+    private static void mse(Backend be, CpuBackend ref, int n, boolean withGrad, SplittableRandom rng, Consumer<Result> add) {
+        float[] p = uniform(rng, n, 1), t = uniform(rng, n, 1);
+        double[] loss = new double[2];
+        float[][] g = new float[2][];
+        Backend[] both = {ref, be};
+        for (int i = 0; i < 2; i++) {
+            try (Buffer pb = both[i].upload(p); Buffer tb = both[i].upload(t); Buffer gb = withGrad ? both[i].upload(nan(n)) : null) {
+                loss[i] = both[i].meanSquaredError(pb, tb, gb);
+                g[i] = gb == null ? new float[0] : read(both[i], gb);
+            }
+        }
+        String what = "n=" + n + (withGrad ? "" : " grad=null");
+        double err = loss[1] == loss[0] ? 0 : Double.isFinite(loss[1]) ? Math.abs(loss[1] - loss[0]) / Math.abs(loss[0]) : Double.POSITIVE_INFINITY;
+        add.accept(new Result("meanSquaredError", what + " (loss)", err, LOSS_TOLERANCE));
+        if (withGrad) add.accept(exact("meanSquaredError", what + " (grad)", g[1], g[0]));
+    }
+
+    /** Relative tolerance of the mean squared error, a sum in double (the order of the additions may differ). */
+    public static final double LOSS_TOLERANCE = 1e-9;
+
+    /** A buffer holding data at float offset {@code off} of a larger one ({@code view}); closing frees the root. */
+    private record Placed(Buffer root, Buffer view) implements AutoCloseable {
+        static Placed of(Backend be, float[] data, int off) {
+            if (off == 0) {
+                Buffer b = be.upload(data);
+                return new Placed(b, b);
+            }
+            float[] padded = new float[off + data.length + 3];
+            Arrays.fill(padded, -7f);
+            System.arraycopy(data, 0, padded, off, data.length);
+            Buffer b = be.upload(padded);
+            return new Placed(b, b.slice(off, data.length));
+        }
+
+        @Override public void close() { root.close(); }
+    }
+
+    private static float[] read(Backend be, Buffer b) {
+        float[] a = new float[b.length()];
+        be.read(b, a, 0);
+        return a;
     }
 
     /**

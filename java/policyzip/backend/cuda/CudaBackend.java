@@ -57,11 +57,14 @@ import policyzip.policy.PolicyInit;
  * {@code resources/policyzip/cuda/}, device memory in {@link DeviceBuffer}s that this object owns and frees.
  *
  * <p>On the GPU (issue 7): {@link #mlpForward} (cuda/mlp_forward.cu), {@link #pairwiseSquaredDistances} and
- * {@link #knnSquaredDistances} for k <= 64 (cuda/distances.cu), {@link #initPolicies} (cuda/policy_init.cu). The
- * training operations ({@link #mlpBackward}, {@link #denseForward}, {@link #denseBackward}, {@link #adamStep},
- * {@link #columnAffine}, {@link #meanSquaredError}) and k-NN with k > 64 run on the CPU backend through host
- * copies of their buffers until their kernels come (issue 8): correct, so every command works with
- * {@code --backend cuda}, but each call copies its operands across the bus.
+ * {@link #knnSquaredDistances} for k <= 64 (cuda/distances.cu), {@link #initPolicies} (cuda/policy_init.cu). Issue 8,
+ * autoencoder training: {@link #denseForward} and {@link #denseBackward} (cuda/dense.cu: one tiled GEMM family in the
+ * three transpose cases, split-K with an ordered second pass for huge reductions, bias and activation fused),
+ * {@link #adamStep}, {@link #columnAffine} and {@link #meanSquaredError} (cuda/elementwise.cu; the loss crosses the bus
+ * as one double). These are hand-written kernels, not cuBLAS: JCublas links {@code libcublas.so.12}, which does not
+ * load on the CUDA 13 GPU machines (TOOLCHAIN.md), and a kernel of our own keeps the CPU twin's summation order. Still
+ * on the CPU backend through host copies of their buffers: {@link #mlpBackward} and k-NN with k > 64 (correct, so
+ * every command works with {@code --backend cuda}, but each call copies its operands across the bus).
  *
  * <p>Errors: JCuda's exceptions are enabled, so every driver call is checked; a failed launch names its kernel.
  * Launches are asynchronous on the default stream; {@link #read} and {@link #synchronize} wait. With
@@ -79,7 +82,7 @@ public final class CudaBackend implements Backend {
     /** Floats of the k-NN's distance block [queries, P] and of the generic forward's workspace: 128 MiB. */
     static final long WORKSPACE_FLOATS = 1L << 25;
     private static final int MAX_GRID_Y = 65535;
-    private static final String[] MODULES = {"mlp_forward", "distances", "policy_init"};
+    private static final String[] MODULES = {"mlp_forward", "distances", "policy_init", "dense", "elementwise"};
 
     private final CUdevice device;
     private final CUcontext context;
@@ -211,6 +214,8 @@ public final class CudaBackend implements Backend {
             }
             case "distances" -> List.of("row_sq_norms", "pairwise_sq_dist", "knn_select");
             case "policy_init" -> List.of("policy_init");
+            case "dense" -> List.of("dense_gemm_nt", "dense_gemm_nn", "dense_gemm_tn", "dense_splitk_reduce", "dense_act_grad");
+            case "elementwise" -> List.of("adam_step", "column_affine", "mse_partial", "mse_finish");
             default -> throw new IllegalArgumentException(module);
         };
     }
@@ -486,51 +491,139 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    // ---------------------------------------------------------------- dense layers (cuda/dense.cu)
+
+    /** y [R, J] = act(x [R, I] · Wᵀ + b): {@code dense_gemm_nt} with bias and activation in its epilogue (or split-K). */
     @Override
     public synchronized void denseForward(Buffer x, int rows, int in, Buffer w, Buffer b, int out, Activation act, Buffer y) {
-        try (HostMirror h = new HostMirror()) {
-            host.denseForward(h.of(x), rows, in, h.of(w), h.of(b), out, act, h.of(y));
-            h.back(y);
-        }
+        Shapes.dense(x, rows, in, w, out, y);
+        Shapes.length("b", b, out, "[J=" + out + "]");
+        DeviceBuffer xa = cast(x), wa = cast(w), ba = cast(b), ya = cast(y);
+        enter();
+        gemm("dense_gemm_nt", xa.ptr(), in, wa.ptr(), in, ya.ptr(), out, rows, out, in, ba.ptr(), act.ordinal());
     }
 
-    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    /**
+     * dz = dy ⊙ act'(y) into a workspace (none for the identity: dz is dy) with db = its column sums
+     * ({@code dense_act_grad}), then dW [J, I] = dzᵀ · x ({@code dense_gemm_tn}) and dx [R, I] = dz · W
+     * ({@code dense_gemm_nn}, split-K when J is large and R · I small: the decoder's last layer).
+     */
     @Override
     public synchronized void denseBackward(Buffer x, int rows, int in, Buffer w, int out, Activation act, Buffer y, Buffer dy, Buffer dw,
                                            Buffer db, Buffer dx) {
-        try (HostMirror h = new HostMirror()) {
-            host.denseBackward(h.of(x), rows, in, h.of(w), out, act, h.of(y), h.of(dy), h.of(dw), h.of(db), h.of(dx));
-            h.back(dw, db, dx);
-        }
+        Shapes.dense(x, rows, in, w, out, y);
+        Shapes.length("dy", dy, (long) rows * out, "[R, J]");
+        Shapes.length("dW", dw, (long) out * in, "[J, I]");
+        Shapes.length("db", db, out, "[J]");
+        Shapes.optionalLength("dx", dx, (long) rows * in, "[R, I]");
+        DeviceBuffer xa = cast(x), wa = cast(w), ya = cast(y), dya = cast(dy), dwa = cast(dw), dba = cast(db), dxa = cast(dx);
+        enter();
+        boolean identity = act == Activation.IDENTITY;
+        var dz = identity ? dya.ptr() : scratch(20, (long) rows * out * Float.BYTES);
+        launch("dense_act_grad", ceilDiv(out, 128), 1, 128, ya.ptr(), dya.ptr(), rows, out, act.ordinal(), identity ? ptr(null) : dz,
+                dba.ptr());
+        gemm("dense_gemm_tn", dz, out, xa.ptr(), in, dwa.ptr(), in, out, in, rows, ptr(null), IDENTITY);
+        if (dxa != null) gemm("dense_gemm_nn", dz, out, wa.ptr(), in, dxa.ptr(), in, rows, in, out, ptr(null), IDENTITY);
     }
 
-    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    /** Output tile side of cuda/dense.cu's GEMMs (GT) and their k step (GK); 128 threads per block. */
+    static final int GEMM_TILE = 64, GEMM_K_STEP = 16, GEMM_THREADS = 128;
+    /** Split-K: an output of fewer tiles than this is split along k into about this many blocks in all ... */
+    static final int SPLIT_TARGET_BLOCKS = 1024;
+    /** ... with at least this many k per slice. */
+    static final int SPLIT_MIN_K = 256;
+    private static final int IDENTITY = Activation.IDENTITY.ordinal();
+
+    /**
+     * The split-K plan {S, kSlice} of an M × N output over K: S = 1 (kSlice = K) when the output has at least
+     * {@link #SPLIT_TARGET_BLOCKS} tiles or K is short; otherwise about that many blocks, slices of at least
+     * {@link #SPLIT_MIN_K}, kSlice a multiple of the k step. From the shapes alone, never the device, so a result is the
+     * same on every GPU. The partials take S · M · N floats: under 2 · 1024 · 64² (32 MiB).
+     */
+    static int[] splitK(int m, int n, int k) {
+        long tiles = ceilDiv(m, GEMM_TILE) * ceilDiv(n, GEMM_TILE);
+        long s = tiles >= SPLIT_TARGET_BLOCKS ? 1 : Math.min(ceilDiv(SPLIT_TARGET_BLOCKS, tiles), k / SPLIT_MIN_K);
+        if (s <= 1) return new int[] {1, k};
+        int slice = (int) (ceilDiv(ceilDiv(k, s), GEMM_K_STEP) * GEMM_K_STEP);
+        return new int[] {(int) ceilDiv(k, slice), slice};
+    }
+
+    /**
+     * C [M, N] (row stride ldc) = A · B in the layout of {@code kernel} (cuda/dense.cu), then act(C + bias[n]) when bias
+     * is not null. Unsplit: one launch over the tiles, the epilogue fused. Split: the kernel writes S partials into
+     * scratch slot 21, {@code dense_splitk_reduce} adds them in order and applies bias and activation. Pointers are
+     * passed through as {@link #launch} takes them.
+     */
+    private void gemm(String kernel, Object a, int lda, Object b, int ldb, Object c, int ldc, int m, int n, int k, Object bias, int act) {
+        int tilesM = (int) ceilDiv(m, GEMM_TILE), tilesN = (int) ceilDiv(n, GEMM_TILE);
+        long tiles = (long) tilesM * tilesN;
+        int[] split = splitK(m, n, k);
+        if (split[0] == 1) {
+            launch(kernel, tiles, 1, GEMM_THREADS, a, lda, b, ldb, c, ldc, 0L, m, n, k, k, tilesM, tilesN, bias, act);
+            return;
+        }
+        long mn = (long) m * n;
+        var partials = scratch(21, split[0] * mn * Float.BYTES);
+        launch(kernel, tiles * split[0], 1, GEMM_THREADS, a, lda, b, ldb, partials, n, mn, m, n, k, split[1], tilesM, tilesN, ptr(null),
+                IDENTITY);
+        launch("dense_splitk_reduce", ceilDiv(mn, 256), 1, 256, partials, split[0], m, n, c, ldc, bias, act);
+    }
+
+    // ---------------------------------------------------------------- element-wise (cuda/elementwise.cu)
+
+    /** {@code adam_step}, one thread per parameter; the bias corrections computed here as ScalarKernels.adam does. */
     @Override
     public synchronized void adamStep(AdamConfig cfg, int t, Buffer param, Buffer grad, Buffer m, Buffer v) {
-        try (HostMirror h = new HostMirror()) {
-            host.adamStep(cfg, t, h.of(param), h.of(grad), h.of(m), h.of(v));
-            h.back(param, m, v);
-        }
+        if (t < 1) throw new IllegalArgumentException("Adam step t must be >= 1, got " + t);
+        int n = param.length();
+        Shapes.length("grad", grad, n, "[n]");
+        Shapes.length("m", m, n, "[n]");
+        Shapes.length("v", v, n, "[n]");
+        DeviceBuffer pa = cast(param), ga = cast(grad), ma = cast(m), va = cast(v);
+        enter();
+        float c1 = (float) (1.0 / (1.0 - Math.pow(cfg.beta1(), t)));
+        float c2 = (float) (1.0 / (1.0 - Math.pow(cfg.beta2(), t)));
+        launch("adam_step", ceilDiv(n, 256), 1, 256, pa.ptr(), ga.ptr(), ma.ptr(), va.ptr(), n, cfg.lr(), cfg.beta1(), cfg.beta2(),
+                cfg.eps(), c1, c2);
     }
 
-    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    /** {@code column_affine}, one thread per element (in place when y is x). */
     @Override
     public synchronized void columnAffine(Buffer x, int rows, int cols, Buffer scale, Buffer shift, Buffer y) {
-        try (HostMirror h = new HostMirror()) {
-            host.columnAffine(h.of(x), rows, cols, h.of(scale), h.of(shift), h.of(y));
-            h.back(y);
-        }
+        Shapes.positive("rows R", rows);
+        Shapes.positive("columns C", cols);
+        Shapes.length("x", x, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
+        Shapes.length("y", y, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
+        Shapes.length("scale", scale, cols, "[C=" + cols + "]");
+        Shapes.optionalLength("shift", shift, cols, "[C=" + cols + "]");
+        DeviceBuffer xa = cast(x), ya = cast(y), sc = cast(scale), sh = cast(shift);
+        enter();
+        launch("column_affine", ceilDiv((long) rows * cols, 256), 1, 256, xa.ptr(), rows, cols, sc.ptr(), ptr(sh), ya.ptr());
     }
 
-    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    /** Elements per block of {@code mse_partial} (MSE_CHUNK in cuda/elementwise.cu). */
+    static final int MSE_CHUNK = 4096;
+
+    /**
+     * {@code mse_partial} (the gradient, and one double partial sum per block of {@link #MSE_CHUNK} elements) and
+     * {@code mse_finish} (their sum), in scratch slot 22; only that one double is read back.
+     */
     @Override
     public synchronized double meanSquaredError(Buffer pred, Buffer target, Buffer grad) {
-        try (HostMirror h = new HostMirror()) {
-            double loss = host.meanSquaredError(h.of(pred), h.of(target), h.of(grad));
-            h.back(grad);
-            return loss;
-        }
+        int n = pred.length();
+        Shapes.positive("elements n", n);
+        Shapes.length("target", target, n, "[n=" + n + "]");
+        Shapes.optionalLength("grad", grad, n, "[n=" + n + "]");
+        DeviceBuffer pa = cast(pred), ta = cast(target), ga = cast(grad);
+        enter();
+        int blocks = (int) ceilDiv(n, MSE_CHUNK);
+        var partials = scratch(22, (blocks + 1L) * Double.BYTES);
+        var total = at(partials, 2L * blocks);   // the double after the partials (at() counts floats)
+        launch("mse_partial", blocks, 1, 256, pa.ptr(), ta.ptr(), n, ptr(ga), 2f / n, partials);
+        launch("mse_finish", 1, 1, 256, partials, blocks, total);
+        double[] sum = {0};
+        cuMemcpyDtoH(Pointer.to(sum), total, Double.BYTES);
+        return sum[0] / n;
     }
 
     /**

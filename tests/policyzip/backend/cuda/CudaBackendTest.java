@@ -69,7 +69,7 @@ class CudaBackendTest {
     @Test
     void delegatedOperationsWorkInPlace() {
         try (CudaBackend be = open()) {
-            // columnAffine with y = x, on the CPU through host copies: the result must land in the device buffer.
+            // columnAffine with y = x (cuda/elementwise.cu, in place on the device): 2 · 1 + 1, 2 · 3 − 1, ...
             try (Buffer x = be.upload(new float[] {1, 2, 3, 4}); Buffer sc = be.upload(new float[] {2, 3}); Buffer sh = be.upload(new float[] {1, -1})) {
                 be.columnAffine(x, 2, 2, sc, sh, x);
                 float[] y = new float[4];

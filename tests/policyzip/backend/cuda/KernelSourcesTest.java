@@ -43,13 +43,26 @@ class KernelSourcesTest {
 
     @Test
     void everyModuleIsAFatbinOnTheClassPath() throws IOException {
-        for (String m : List.of("mlp_forward", "distances", "policy_init")) {
+        for (String m : List.of("mlp_forward", "distances", "policy_init", "dense", "elementwise")) {
             try (InputStream in = CudaBackend.class.getResourceAsStream("/policyzip/cuda/" + m + ".fatbin")) {
                 assertTrue(in != null, m + ".fatbin is not on the class path");
                 byte[] head = in.readNBytes(4);
                 // Fatbin magic 0xBA55ED50, little-endian.
                 assertEquals("50ed55ba", HexFormat.of().formatHex(head), m + ".fatbin does not start with the fatbin magic");
             }
+        }
+    }
+
+    @Test
+    void trainingKernelsExistInTheSource() throws IOException {
+        String dense = Files.readString(Path.of("cuda/dense.cu")), elementwise = Files.readString(Path.of("cuda/elementwise.cu"));
+        // The three GEMMs are instantiated by GEMM_KERNEL(name, ...); the others are defined as name(...).
+        for (String k : List.of("dense_gemm_nt", "dense_gemm_nn", "dense_gemm_tn")) {
+            assertTrue(dense.contains("GEMM_KERNEL(" + k + ","), k + " is not instantiated in cuda/dense.cu");
+        }
+        for (String k : List.of("dense_splitk_reduce", "dense_act_grad")) assertTrue(dense.contains("\n" + k + "("), k + " is not defined in cuda/dense.cu");
+        for (String k : List.of("adam_step", "column_affine", "mse_partial", "mse_finish")) {
+            assertTrue(elementwise.contains("\n" + k + "("), k + " is not defined in cuda/elementwise.cu");
         }
     }
 
