@@ -11,7 +11,7 @@ cd "$here"
 NVCC="${NVCC:-nvcc}"
 FLAGS=(-fatbin -O3 -fmad=false -std=c++17
        -gencode arch=compute_90,code=sm_90 -gencode arch=compute_80,code=compute_80)
-KERNELS=(mlp_forward distances policy_init dense elementwise)
+KERNELS=(mlp_forward mlp_backward distances policy_init dense elementwise)
 out="resources/policyzip/cuda"
 
 build() {   # build DIR

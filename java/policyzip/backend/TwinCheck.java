@@ -19,10 +19,11 @@ import policyzip.policy.MlpSpec;
  * it under JUnit.
  *
  * <p>Cases sit at awkward sizes: M around the preset kernels' switch (63, 64) and their 256-state tiles, B over
- * several blocks, k-NN with and without self-exclusion and at the device selection's largest k (64) and one above,
- * dense layers at the GEMM tiles' edges and past the split-K threshold ({@link #denseCases}). The element-wise
- * training operations (Adam, column affine, the MSE gradient) must be bit-identical, like θ from seeds; the MSE loss,
- * a double sum, within {@link #LOSS_TOLERANCE}.
+ * several blocks, the backward on every kernel path of cuda/mlp_backward.cu with and without dL/d(states), k-NN with
+ * and without self-exclusion and at the device selection's largest k (64) and one above, dense layers at the GEMM
+ * tiles' edges and past the split-K threshold ({@link #denseCases}). The element-wise training operations (Adam,
+ * column affine, the MSE gradient) must be bit-identical, like θ from seeds; the MSE loss, a double sum, within
+ * {@link #LOSS_TOLERANCE}.
  */
 public final class TwinCheck {
     /** Relative tolerance of the float32 operations (DESIGN.md). */
@@ -42,6 +43,7 @@ public final class TwinCheck {
         SplittableRandom rng = new SplittableRandom(seed);
         try (CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
             for (MlpCase c : mlpCases(quick)) forward(be, ref, c, rng, add);
+            for (BackwardCase c : backwardCases(quick)) backward(be, ref, c, rng, add);
             for (MlpSpec mlp : new MlpSpec[] {spec(2, "small", 1, Activation.RELU, 1f), spec(2, "medium", 1, Activation.RELU, 1f),
                     spec(3, "large", 1, Activation.RELU, 2f)}) {
                 init(be, ref, mlp, quick ? 3 : 70, rng, add);
@@ -106,18 +108,26 @@ public final class TwinCheck {
         return cases;
     }
 
-    private static void forward(Backend be, CpuBackend ref, MlpCase c, SplittableRandom rng, Consumer<Result> add) {
-        MlpSpec mlp = c.mlp();
-        int p = mlp.paramCount(), o = mlp.obsDim();
-        // Each layer's weights and biases uniform in ±2/sqrt(in), twice the prior's range: activations neither vanish nor
-        // saturate the output tanh, whatever the width.
-        float[] theta = new float[c.batch() * p];
-        for (int b = 0; b < c.batch(); b++) {
+    /**
+     * Each layer's weights and biases uniform in ±2/sqrt(in), twice the prior's range: activations neither vanish nor
+     * saturate the output tanh, whatever the width.
+     */
+    private static float[] randomTheta(MlpSpec mlp, int batch, SplittableRandom rng) {
+        int p = mlp.paramCount();
+        float[] theta = new float[batch * p];
+        for (int b = 0; b < batch; b++) {
             for (int l = 0; l < mlp.layers(); l++) {
                 double s = 2 / Math.sqrt(mlp.in(l));
                 for (int i = mlp.weightOffset(l); i < mlp.biasOffset(l) + mlp.out(l); i++) theta[b * p + i] = (float) ((rng.nextDouble() * 2 - 1) * s);
             }
         }
+        return theta;
+    }
+
+    private static void forward(Backend be, CpuBackend ref, MlpCase c, SplittableRandom rng, Consumer<Result> add) {
+        MlpSpec mlp = c.mlp();
+        int o = mlp.obsDim();
+        float[] theta = randomTheta(mlp, c.batch(), rng);
         float[] states = uniform(rng, (int) c.layout().length(c.batch(), c.m(), o), 1.5);
         int nAct = c.batch() * c.m() * mlp.actDim(), nCache = c.cache() ? c.batch() * mlp.hiddenUnits() * c.m() : 0;
         float[][] want = forwardOn(ref, mlp, c, theta, states, nAct, nCache);
@@ -135,6 +145,85 @@ public final class TwinCheck {
             be.read(ac, a, 0);
             if (ca != null) be.read(ca, h, 0);
             return new float[][] {a, h};
+        }
+    }
+
+    record BackwardCase(MlpSpec mlp, int batch, int m, StateLayout layout, boolean dStates) {}
+
+    /**
+     * The backward's cases: every preset (cuda/mlp_backward.cu's fused kernel, 64-state tiles), the layered path on one
+     * to four hidden layers and none, A > 1, and the large net (its 320- and 256-row GEMM tiles); M = 1, around the
+     * preset tile (63, 64) and past several tiles with a tail (300; the large net also 256 and 70); B = 1 and over
+     * many blocks (37); each (net, layout) with and without dL/d(states) (shared states: the sum over policies).
+     */
+    static List<BackwardCase> backwardCases(boolean quick) {
+        MlpSpec[] specs = {
+                spec(2, "small", 1, Activation.RELU, 1f),                 // preset 2-4-1
+                spec(2, "8", 1, Activation.RELU, 1f),                     // preset 2-8-1
+                spec(2, "medium", 1, Activation.RELU, 1f),                // preset 2-32-32-1 (the autoencoder's behavioural loss)
+                spec(3, "medium", 1, Activation.TANH, 2f),                // preset 3-32-32-1, tanh hidden, Pendulum's scale
+                spec(3, "small", 1, Activation.RELU, 2f),                 // preset 3-4-1
+                spec(5, "33-17", 3, Activation.RELU, 1f),                 // layered
+                spec(4, "64-48-40", 2, Activation.TANH, 1f),              // layered, three hidden layers
+                spec(3, "20-16-12-8", 2, Activation.IDENTITY, 1.5f),      // layered, four hidden layers
+                new MlpSpec(2, new int[] {}, 2, Activation.RELU, 1f),     // layered, no hidden layer
+        };
+        List<BackwardCase> cases = new ArrayList<>();
+        int[] ms = quick ? new int[] {1, 64, 300} : new int[] {1, 5, 63, 64, 300};
+        int[] bs = quick ? new int[] {3} : new int[] {1, 37};
+        for (MlpSpec mlp : specs) {
+            for (int b : bs) {
+                for (int m : ms) {
+                    for (StateLayout layout : StateLayout.values()) {
+                        cases.add(new BackwardCase(mlp, b, m, layout, (m + b + layout.ordinal()) % 2 == 0));
+                    }
+                }
+            }
+        }
+        MlpSpec large = spec(2, "large", 1, Activation.RELU, 1f), large3 = spec(11, "large", 3, Activation.TANH, 1f);
+        for (int m : quick ? new int[] {70} : new int[] {1, 70, 256, 300}) {
+            for (StateLayout layout : StateLayout.values()) {
+                boolean ds = (m + layout.ordinal()) % 2 == 0;
+                cases.add(new BackwardCase(large, 2, m, layout, ds));
+                cases.add(new BackwardCase(large3, 2, m, layout, !ds));
+            }
+        }
+        return cases;
+    }
+
+    /**
+     * dθ and dL/d(states) of both backends from the same inputs: θ and states as in the forward cases, the twin's forward
+     * outputs (actions and activations; so a ReLU's derivative is read from the same values), dL/d(actions) in ±1.
+     */
+    private static void backward(Backend be, CpuBackend ref, BackwardCase c, SplittableRandom rng, Consumer<Result> add) {
+        MlpSpec mlp = c.mlp();
+        int nAct = c.batch() * c.m() * mlp.actDim(), nCache = c.batch() * mlp.hiddenUnits() * c.m();
+        float[] theta = randomTheta(mlp, c.batch(), rng);
+        float[] states = uniform(rng, (int) c.layout().length(c.batch(), c.m(), mlp.obsDim()), 1.5);
+        float[] actions = new float[nAct], cache = new float[nCache];
+        try (Buffer th = ref.upload(theta); Buffer st = ref.upload(states); Buffer ac = ref.allocate(nAct); Buffer ca = ref.allocate(nCache)) {
+            ref.mlpForward(mlp, th, c.batch(), st, c.layout(), c.m(), ac, ca);
+            ref.read(ac, actions, 0);
+            ref.read(ca, cache, 0);
+        }
+        float[] dActions = uniform(rng, nAct, 1);
+        float[][] want = backwardOn(ref, c, theta, states, actions, cache, dActions);
+        float[][] got = backwardOn(be, c, theta, states, actions, cache, dActions);
+        String what = mlp.describe() + " B=" + c.batch() + " M=" + c.m() + " " + c.layout() + (c.dStates() ? " +dStates" : "");
+        add.accept(new Result("mlpBackward", what + " (dθ)", relError(got[0], want[0]), TOLERANCE));
+        if (c.dStates()) add.accept(new Result("mlpBackward", what + " (dStates)", relError(got[1], want[1]), TOLERANCE));
+    }
+
+    private static float[][] backwardOn(Backend be, BackwardCase c, float[] theta, float[] states, float[] actions, float[] cache,
+                                        float[] dActions) {
+        try (Buffer th = be.upload(theta); Buffer st = be.upload(states); Buffer ac = be.upload(actions); Buffer ca = be.upload(cache);
+             Buffer da = be.upload(dActions); Buffer dth = be.upload(nan(theta.length));
+             Buffer ds = c.dStates() ? be.upload(nan(states.length)) : null) {
+            be.mlpBackward(c.mlp(), th, c.batch(), st, c.layout(), c.m(), ac, ca, da, dth, ds);
+            float[] g = new float[theta.length], d = new float[c.dStates() ? states.length : 0];
+            be.read(dth, g, 0);
+            if (ds != null) be.read(ds, d, 0);
+            return new float[][] {g, d};
         }
     }
 

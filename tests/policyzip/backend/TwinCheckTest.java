@@ -12,7 +12,8 @@ import policyzip.policy.MlpSpec;
 
 /**
  * {@link TwinCheck} itself: the SIMD CPU backend passes it against the scalar one, and a backend that is wrong in one
- * element of one operation fails exactly that operation's cases (so the GPU checks that use it can fail).
+ * element of one operation (the forward's actions, the backward's dθ) fails exactly that operation's cases (so the GPU
+ * checks that use it can fail).
  */
 class TwinCheckTest {
     @Test
@@ -48,6 +49,39 @@ class TwinCheckTest {
             for (TwinCheck.Result x : r) {
                 boolean forwardActions = x.op().equals("mlpForward") && !x.what().endsWith("(activations)");
                 if (forwardActions) assertFalse(x.passed(), "should fail: " + x);
+                else assertTrue(x.passed(), x.toString());
+            }
+        }
+    }
+
+    @Test
+    void oneWrongGradientFailsTheBackwardCases() {
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            Backend wrong = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> {
+                Object res;
+                try {
+                    res = m.invoke(cpu, args);
+                } catch (InvocationTargetException e) {
+                    throw e.getCause();
+                }
+                if (m.getName().equals("mlpBackward")) {
+                    // dθ[0] off by 1e-3 of the largest |dθ|: far above the 1e-5 tolerance of the max-norm.
+                    Buffer dTheta = (Buffer) args[9];
+                    float[] g = new float[dTheta.length()];
+                    cpu.read(dTheta, g, 0);
+                    float max = 0;
+                    for (float v : g) max = Math.max(max, Math.abs(v));
+                    g[0] += 1e-3f * max;
+                    cpu.write(dTheta, g, 0);
+                }
+                return res;
+            });
+            List<TwinCheck.Result> r = TwinCheck.run(wrong, 6, true, null);
+            long backward = r.stream().filter(x -> x.op().equals("mlpBackward")).count();
+            assertTrue(backward > 50, "backward results: " + backward);
+            for (TwinCheck.Result x : r) {
+                boolean gradient = x.op().equals("mlpBackward") && x.what().endsWith("(dθ)");
+                if (gradient) assertFalse(x.passed(), "should fail: " + x);
                 else assertTrue(x.passed(), x.toString());
             }
         }

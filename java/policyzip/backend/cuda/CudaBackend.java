@@ -58,13 +58,14 @@ import policyzip.policy.PolicyInit;
  *
  * <p>On the GPU (issue 7): {@link #mlpForward} (cuda/mlp_forward.cu), {@link #pairwiseSquaredDistances} and
  * {@link #knnSquaredDistances} for k <= 64 (cuda/distances.cu), {@link #initPolicies} (cuda/policy_init.cu). Issue 8,
- * autoencoder training: {@link #denseForward} and {@link #denseBackward} (cuda/dense.cu: one tiled GEMM family in the
- * three transpose cases, split-K with an ordered second pass for huge reductions, bias and activation fused),
- * {@link #adamStep}, {@link #columnAffine} and {@link #meanSquaredError} (cuda/elementwise.cu; the loss crosses the bus
- * as one double). These are hand-written kernels, not cuBLAS: JCublas links {@code libcublas.so.12}, which does not
- * load on the CUDA 13 GPU machines (TOOLCHAIN.md), and a kernel of our own keeps the CPU twin's summation order. Still
- * on the CPU backend through host copies of their buffers: {@link #mlpBackward} and k-NN with k > 64 (correct, so
- * every command works with {@code --backend cuda}, but each call copies its operands across the bus).
+ * autoencoder training: {@link #mlpBackward} (cuda/mlp_backward.cu: the presets fused, a block per policy; every other
+ * architecture as per-layer batched GEMMs), {@link #denseForward} and {@link #denseBackward} (cuda/dense.cu: one tiled
+ * GEMM family in the three transpose cases, split-K with an ordered second pass for huge reductions, bias and
+ * activation fused), {@link #adamStep}, {@link #columnAffine} and {@link #meanSquaredError} (cuda/elementwise.cu; the
+ * loss crosses the bus as one double). These are hand-written kernels, not cuBLAS: JCublas links
+ * {@code libcublas.so.12}, which does not load on the CUDA 13 GPU machines (TOOLCHAIN.md), and a kernel of our own keeps
+ * the CPU twin's summation order. Still on the CPU backend through host copies of their buffers: k-NN with k > 64
+ * (correct, but each call copies its operands across the bus).
  *
  * <p>Errors: JCuda's exceptions are enabled, so every driver call is checked; a failed launch names its kernel.
  * Launches are asynchronous on the default stream; {@link #read} and {@link #synchronize} wait. With
@@ -82,7 +83,7 @@ public final class CudaBackend implements Backend {
     /** Floats of the k-NN's distance block [queries, P] and of the generic forward's workspace: 128 MiB. */
     static final long WORKSPACE_FLOATS = 1L << 25;
     private static final int MAX_GRID_Y = 65535;
-    private static final String[] MODULES = {"mlp_forward", "distances", "policy_init", "dense", "elementwise"};
+    private static final String[] MODULES = {"mlp_forward", "mlp_backward", "distances", "policy_init", "dense", "elementwise"};
 
     private final CUdevice device;
     private final CUcontext context;
@@ -210,6 +211,12 @@ public final class CudaBackend implements Backend {
                     n.add("mlp_fwd_block_" + p);
                     n.add("mlp_fwd_flat_" + p);
                 }
+                yield n;
+            }
+            case "mlp_backward" -> {
+                List<String> n = new ArrayList<>(List.of("mlp_bwd_out", "mlp_bwd_dw_t2", "mlp_bwd_dw_t10", "mlp_bwd_dw_t10_swap",
+                        "mlp_bwd_dx_t2", "mlp_bwd_dx_t8", "mlp_bwd_sum_states"));
+                for (String p : PRESETS) n.add("mlp_bwd_block_" + p);
                 yield n;
             }
             case "distances" -> List.of("row_sq_norms", "pairwise_sq_dist", "knn_select");
@@ -478,17 +485,128 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    // ---------------------------------------------------------------- on the CPU until issue 8
+    // ---------------------------------------------------------------- policy backward
 
-    /** On the CPU backend through host copies (no kernel yet, issue 8). */
+    /** A launch of one of the layered backward's GEMMs: its kernel (tile variant) and grid. */
+    record BackwardGemm(String kernel, int rowTiles, int colTiles) {
+        long blocks() { return (long) rowTiles * colTiles; }
+    }
+
+    /** Columns of every backward GEMM tile (8 warps × 8); its rows are 32 · TM for the kernel's TM (mlp_bwd_dw_t10: 320). */
+    private static final int BWD_TILE_COLS = 64;
+
+    /**
+     * The dW GEMM of a layer, C [out, in + 1] = dz · [x ; 1]^T: the TM = 10 tile (320 × 64) in that orientation or
+     * transposed ("_swap"), or the TM = 2 tile (64 × 64, square: one orientation pads as well as the other), whichever
+     * pads the output least. The small tile's padded outputs count 1.5 times: it loads 4 shared values per 16 FMAs where
+     * the large one loads 12 per 80.
+     */
+    static BackwardGemm dwVariant(int out, int in) {
+        BackwardGemm best = null;
+        double bestCost = Double.POSITIVE_INFINITY;
+        for (int tm : new int[] {10, 2}) {
+            for (boolean swap : tm == 10 ? new boolean[] {false, true} : new boolean[] {false}) {
+                int rows = swap ? in + 1 : out, cols = swap ? out : in + 1;
+                BackwardGemm g = new BackwardGemm("mlp_bwd_dw_t" + tm + (swap ? "_swap" : ""), (int) ceilDiv(rows, 32L * tm),
+                        (int) ceilDiv(cols, BWD_TILE_COLS));
+                double cost = (double) g.rowTiles() * 32 * tm * g.colTiles() * BWD_TILE_COLS * (tm == 2 ? 1.5 : 1);
+                if (cost < bestCost) { best = g; bestCost = cost; }
+            }
+        }
+        return best;
+    }
+
+    /** The dx GEMM of a layer, C^T [M, in] = dz^T · W: the TM = 8 (256 × 64) or TM = 2 (64 × 64) tile, costed as in {@link #dwVariant}. */
+    static BackwardGemm dxVariant(int m, int in) {
+        BackwardGemm big = new BackwardGemm("mlp_bwd_dx_t8", (int) ceilDiv(m, 256), (int) ceilDiv(in, BWD_TILE_COLS));
+        BackwardGemm small = new BackwardGemm("mlp_bwd_dx_t2", (int) ceilDiv(m, 64), big.colTiles());
+        return small.rowTiles() * 64 * 1.5 < big.rowTiles() * 256 ? small : big;
+    }
+
+    /**
+     * Batched policy backward on the GPU (cuda/mlp_backward.cu). The presets run in one fused kernel, a block per
+     * policy. Every other architecture runs layer by layer over chunks of policies: dz of the output layer, then per
+     * layer a dW GEMM (with db as its column of ones) and, below the top layer or for dL/d(states), a dx GEMM whose
+     * epilogue applies the activation's derivative; dz lives in two workspaces [chunk, max(H, A), M] of at most
+     * {@link #WORKSPACE_FLOATS} in all. For shared states, each policy's dL/d(states) goes to parts [B, M, O] that
+     * mlp_bwd_sum_states adds up in policy order, as the CPU does.
+     */
     @Override
     public synchronized void mlpBackward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m, Buffer actions,
                                          Buffer activations, Buffer dActions, Buffer dTheta, Buffer dStates) {
-        try (HostMirror h = new HostMirror()) {
-            host.mlpBackward(mlp, h.of(theta), batch, h.of(states), layout, m, h.of(actions), h.of(activations), h.of(dActions),
-                    h.of(dTheta), h.of(dStates));
-            h.back(dTheta, dStates);
+        Shapes.mlp(mlp, theta, batch, states, layout, m, actions, activations);
+        if (activations == null) throw new IllegalArgumentException("activations is null: run mlpForward with an activations buffer first");
+        Shapes.length("dActions", dActions, (long) batch * m * mlp.actDim(), "[B, M, A]");
+        Shapes.length("dTheta", dTheta, (long) batch * mlp.paramCount(), "[B, P]");
+        int o = mlp.obsDim();
+        Shapes.optionalLength("dStates", dStates, layout.length(batch, m, o), layout == StateLayout.SHARED ? "[M, O]" : "[B, M, O]");
+        var th = cast(theta);
+        var st = cast(states);
+        var ac = cast(actions);
+        var ca = cast(activations);
+        var da = cast(dActions);
+        var dth = cast(dTheta);
+        var ds = cast(dStates);
+        enter();
+        int p = mlp.paramCount(), a = mlp.actDim(), hu = mlp.hiddenUnits(), layers = mlp.layers();
+        int act = mlp.hiddenActivation().ordinal();   // PZ_RELU, PZ_TANH, PZ_IDENTITY in cuda/common.cuh
+        float scale = mlp.outputScale();
+        boolean shared = layout == StateLayout.SHARED;
+        long perPolicy = shared ? 0 : 1, statesOf = (long) m * o;
+        // Each policy's dL/d(states): the output itself (per-policy states) or parts [B, M, O] summed below (shared).
+        var dsParts = ds == null ? ptr(ds) : shared ? scratch(10, batch * statesOf * Float.BYTES) : ds.ptr();
+        String preset = presetKey(mlp);
+        if (preset != null && PRESETS.contains(preset)) {
+            for (int b0 = 0; b0 < batch; b0 += MAX_GRID_Y) {
+                int nb = Math.min(MAX_GRID_Y, batch - b0);
+                launch("mlp_bwd_block_" + preset, 1, nb, 256, at(th.ptr(), (long) b0 * p), at(st.ptr(), perPolicy * b0 * statesOf),
+                        (int) perPolicy, m, at(ac.ptr(), (long) b0 * m * a), at(ca.ptr(), (long) b0 * hu * m), at(da.ptr(), (long) b0 * m * a),
+                        at(dth.ptr(), (long) b0 * p), ds == null ? dsParts : at(dsParts, b0 * statesOf), act, scale);
+            }
+        } else {
+            int maxUnits = a;
+            for (int l = 0; l + 1 < layers; l++) maxUnits = Math.max(maxUnits, mlp.out(l));
+            long wsOf = (long) maxUnits * m;   // one policy's dz, in either workspace
+            int chunk = (int) Math.max(1, Math.min(Math.min(batch, MAX_GRID_Y), WORKSPACE_FLOATS / (2 * wsOf)));
+            var ws = scratch(11, 2 * chunk * wsOf * Float.BYTES);
+            for (int b0 = 0; b0 < batch; b0 += chunk) {
+                int nb = Math.min(chunk, batch - b0);
+                var t = at(th.ptr(), (long) b0 * p);
+                var s = at(st.ptr(), perPolicy * b0 * statesOf);
+                var cache = at(ca.ptr(), (long) b0 * hu * m);
+                var dt = at(dth.ptr(), (long) b0 * p);
+                var cur = ws;
+                var next = at(ws, chunk * wsOf);
+                launch("mlp_bwd_out", ceilDiv((long) nb * m * a, 256), 1, 256, at(ac.ptr(), (long) b0 * m * a), at(da.ptr(), (long) b0 * m * a),
+                        nb, m, a, scale, cur, wsOf);
+                int unitEnd = hu;   // the input of layer l is hidden units [unitEnd − in, unitEnd) of the cache
+                for (int l = layers - 1; l >= 0; l--) {
+                    int out = mlp.out(l), in = mlp.in(l);
+                    // x_l (i, m): the states (x + b·perPolicy·M·O + m·O + i) or cache rows (x + b·ΣH·M + i·M + m).
+                    var x = l == 0 ? s : at(cache, (long) (unitEnd - in) * m);
+                    long xB = l == 0 ? perPolicy * statesOf : (long) hu * m;
+                    BackwardGemm g = dwVariant(out, in);
+                    launch(g.kernel(), g.blocks(), nb, 256, cur, wsOf, x, xB, l == 0 ? 1 : m, l == 0 ? o : 1, out, in, m, g.colTiles(),
+                            dt, p, mlp.weightOffset(l), mlp.biasOffset(l));
+                    if (l == 0 && ds == null) break;
+                    g = dxVariant(m, in);
+                    if (l > 0) {
+                        // dz_{l-1} = (W_l^T dz_l) ⊙ act'(x_l) into the other workspace.
+                        launch(g.kernel(), g.blocks(), nb, 256, t, p, mlp.weightOffset(l), cur, wsOf, out, in, m, g.colTiles(), x, xB,
+                                next, wsOf, m, 1, act);
+                        var done = cur;
+                        cur = next;
+                        next = done;
+                        unitEnd -= in;
+                    } else {
+                        // dL/d(states) [M, O] per policy (x unused: no activation).
+                        launch(g.kernel(), g.blocks(), nb, 256, t, p, mlp.weightOffset(l), cur, wsOf, out, in, m, g.colTiles(), x, xB,
+                                at(dsParts, b0 * statesOf), statesOf, 1, o, -1);
+                    }
+                }
+            }
         }
+        if (ds != null && shared) launch("mlp_bwd_sum_states", ceilDiv(statesOf, 256), 1, 256, dsParts, batch, statesOf, ds.ptr());
     }
 
     // ---------------------------------------------------------------- dense layers (cuda/dense.cu)

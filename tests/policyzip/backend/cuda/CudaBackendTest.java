@@ -76,7 +76,7 @@ class CudaBackendTest {
                 be.read(x, y, 0);
                 assertEquals(List.of(3f, 5f, 7f, 11f), List.of(y[0], y[1], y[2], y[3]));
             }
-            // A forward then a backward (delegated) runs end to end.
+            // A forward then a backward (cuda/mlp_backward.cu) runs end to end on buffers made by the backend.
             MlpSpec mlp = MlpSpec.of("medium", 2, 1, Activation.RELU, 1f);
             try (Buffer th = be.allocate(3 * mlp.paramCount()); Buffer st = be.upload(new float[] {0.1f, 0.2f, -0.3f, 0.4f});
                  Buffer ac = be.allocate(3 * 2); Buffer ca = be.allocate(3 * mlp.hiddenUnits() * 2); Buffer da = be.upload(new float[] {1, 1, 1, 1, 1, 1});

@@ -43,7 +43,7 @@ class KernelSourcesTest {
 
     @Test
     void everyModuleIsAFatbinOnTheClassPath() throws IOException {
-        for (String m : List.of("mlp_forward", "distances", "policy_init", "dense", "elementwise")) {
+        for (String m : List.of("mlp_forward", "mlp_backward", "distances", "policy_init", "dense", "elementwise")) {
             try (InputStream in = CudaBackend.class.getResourceAsStream("/policyzip/cuda/" + m + ".fatbin")) {
                 assertTrue(in != null, m + ".fatbin is not on the class path");
                 byte[] head = in.readNBytes(4);
@@ -75,6 +75,28 @@ class KernelSourcesTest {
         assertEquals(new TreeSet<>(CudaBackend.PRESETS), inSource, "CudaBackend.PRESETS and the PRESET(...) lines of cuda/mlp_forward.cu differ");
         for (String k : List.of("mlp_forward_large", "mlp_forward_large_a1", "mlp_forward_generic")) {
             assertTrue(src.contains(k + "("), k + " is not defined in cuda/mlp_forward.cu");
+        }
+    }
+
+    @Test
+    void backwardKernelsExistInTheSource() throws IOException {
+        String src = Files.readString(Path.of("cuda/mlp_backward.cu"));
+        Set<String> inSource = new TreeSet<>();
+        Matcher m = Pattern.compile("(?m)^BWD_PRESET\\((\\d+), (\\d+), (\\d+), (\\d+)\\)").matcher(src);
+        while (m.find()) inSource.add(m.group(1) + "_" + m.group(2) + "_" + m.group(3) + "_" + m.group(4));
+        assertEquals(new TreeSet<>(CudaBackend.PRESETS), inSource, "CudaBackend.PRESETS and the BWD_PRESET(...) lines of cuda/mlp_backward.cu differ");
+        Matcher d = Pattern.compile("(?m)^BWD_D[WX]\\((\\w+), ").matcher(src);
+        Set<String> gemms = new TreeSet<>();
+        while (d.find()) gemms.add(d.group(1));
+        assertEquals(new TreeSet<>(List.of("mlp_bwd_dw_t2", "mlp_bwd_dw_t10", "mlp_bwd_dw_t10_swap", "mlp_bwd_dx_t2",
+                "mlp_bwd_dx_t8")), gemms, "the GEMM variants of cuda/mlp_backward.cu");
+        // Every variant CudaBackend can pick exists: small and large layers, both orientations.
+        for (int[] s : new int[][] {{1, 300}, {300, 400}, {400, 2}, {17, 33}, {3, 17}, {2, 2}}) {
+            String dw = CudaBackend.dwVariant(s[0], s[1]).kernel(), dx = CudaBackend.dxVariant(s[0], s[1]).kernel();
+            assertTrue(gemms.contains(dw) && gemms.contains(dx), dw + ", " + dx);
+        }
+        for (String k : List.of("mlp_bwd_out", "mlp_bwd_sum_states")) {
+            assertTrue(src.contains(k + "("), k + " is not defined in cuda/mlp_backward.cu");
         }
     }
 }
