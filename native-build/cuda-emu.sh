@@ -42,17 +42,19 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "$me: compiling the CUDA emulator (cuda/*.cu with g++ $("$CXX" -dumpversion))" >&2
 
-# compile_cu SRC OUTBASE: list the kernels of SRC, generate OUTBASE.emu.cpp, compile it to OUTBASE.s and OUTBASE.o.
+# compile_cu SRC OUTBASE: list the kernels of SRC, generate OUTBASE.emu.cpp, compile it to OUTBASE.s, add the kernels'
+# static shared arrays (measured from that code) and assemble OUTBASE.o.
 compile_cu() {
   local cu="$1" base="$2" dir
   dir="$(dirname "$cu")"
   "$CXX" "${FLAGS[@]}" -E -P -DPZ_EMU_LIST -I"$emu" -include emu.h -x c++ "$cu" -o "$base.ii"
   python3 "$emu/gen.py" kernels "$base.ii" "$cu" "$base.emu.cpp" > "$base.names"
   "$CXX" "${FLAGS[@]}" -I"$emu" -I"$dir" -S "$base.emu.cpp" -o "$base.s"
+  python3 "$emu/gen.py" shared "$base.s" "$base.names"
   "$CXX" -c "$base.s" -o "$base.o"
 }
 
-# build_lib NAME SOURCES...: compile each .cu (in parallel), measure shared memory, link with the runtime.
+# build_lib NAME SOURCES...: compile each .cu (in parallel), link with the runtime.
 build_lib() {
   local name="$1"; shift
   local d="$work/$name" pids=() i=0 cu failed=0
@@ -78,11 +80,9 @@ build_lib() {
   if [ -n "$(sort "$d/all.names" | uniq -d)" ]; then
     echo "$me: kernels defined in more than one file: $(sort "$d/all.names" | uniq -d | tr '\n' ' ')" >&2; exit 2
   fi
-  python3 "$emu/gen.py" shared "$d/shared.cpp" "$d/all.names" "$d"/[0-9]*.s
   python3 "$emu/gen.py" sources "$d/sources.cpp" "${sources[@]}"
-  "$CXX" "${FLAGS[@]}" -c "$d/shared.cpp" -o "$d/shared.o"
   "$CXX" "${FLAGS[@]}" -c "$d/sources.cpp" -o "$d/sources.o"
-  "$CXX" -shared -o "$work/out/$name" "$work/runtime.o" "$d"/[0-9]*.o "$d/shared.o" "$d/sources.o" \
+  "$CXX" -shared -o "$work/out/$name" "$work/runtime.o" "$d"/[0-9]*.o "$d/sources.o" \
     -Wl,-z,defs -Wl,-z,noexecstack -ldl -lpthread \
     || { echo "$me: linking $name failed (see above)" >&2; exit 2; }
   echo "$me: $name: $(wc -l < "$d/all.names") kernels from $*" >&2

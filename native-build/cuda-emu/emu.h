@@ -74,8 +74,7 @@ inline uint3 make_uint3(unsigned x, unsigned y, unsigned z) { return uint3{x, y,
 // ------------------------------------------------------------------------------------------------ the runtime's side
 
 namespace emu {
-// All of the runtime's per-CPU-thread state: one object, so that the shared-memory fill can leave it alone.
-// Plain data (no constructor), so that g++ accesses it without TLS wrapper calls (-fno-extern-tls-init).
+// The runtime's per-CPU-thread state. Plain data (no constructor), so that g++ accesses it without TLS wrapper calls (-fno-extern-tls-init).
 struct Tls {
     uint3 thread_idx, block_idx, block_dim, grid_dim;
 };
@@ -117,6 +116,7 @@ struct KernelInfo {
     const unsigned char* pointers;  // 1 where the parameter is a pointer
     int max_threads;                // __launch_bounds__, 0 if none
     const long* shared_bytes;       // static __shared__ bytes, measured from the compiled code
+    const long* shared_list;        // (offset in the TLS segment, bytes) per __shared__ array, then (-1, 0)
 };
 
 template <auto K> struct Entry;
@@ -130,9 +130,10 @@ template <class... P, void (*K)(P...)> struct Entry<K> {
         static_cast<unsigned char>(std::is_pointer_v<P> ? 1 : 0)..., 0};
 };
 
-template <auto K> constexpr KernelInfo kernel(const char* name, const char* source, int max_threads, const long* shared) {
+template <auto K>
+constexpr KernelInfo kernel(const char* name, const char* source, int max_threads, const long* shared, const long* list) {
     return KernelInfo{name, source, &Entry<K>::invoke, static_cast<int>(sizeof(Entry<K>::sizes) / sizeof(unsigned)) - 1,
-                      Entry<K>::sizes, Entry<K>::pointers, max_threads, shared};
+                      Entry<K>::sizes, Entry<K>::pointers, max_threads, shared, list};
 }
 
 struct Registration {

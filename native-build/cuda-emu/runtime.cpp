@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -199,8 +200,7 @@ struct Runner {
     void** args = nullptr;
     bool failed = false;
     std::string error;
-    uint32_t mxcsr = 0x1F80;
-    uint16_t fpucw = 0x037F;
+    Tls* tls = nullptr;   // this CPU thread's emu::tls, looked up once per launch
 #if !defined(PZ_EMU_ASM)
     std::vector<ucontext_t> uc;
     ucontext_t sched_uc;
@@ -214,11 +214,15 @@ size_t page_size() { static size_t p = (size_t)sysconf(_SC_PAGESIZE); return p; 
 }  // namespace emu
 
 #if defined(PZ_EMU_ASM)
-// pzemu_switch(void** save, void* load): saves the callee-saved registers, MXCSR and the x87 control word on the current
-// stack, stores the stack pointer in *save and continues on the stack `load` (made by pzemu_switch or init_fiber).
-// pzemu_trampoline: a new fiber's first return address; calls r12(r13).
+// pzemu_switch(void** save, void* load): saves the callee-saved registers on the current stack, stores the stack
+// pointer in *save and continues on the stack `load` (made by pzemu_switch or init_fiber). MXCSR and the x87 control
+// word are not switched (16 bytes are left for them): every fiber runs with the launching thread's, which CUDA code
+// cannot change, and restoring them costs about 15 % of a switch.
+// pzemu_trampoline: a new fiber's first return address; calls r12(r13). pzemu_resume(void* load): the second half of
+// pzemu_switch, where the fault handler sends a fiber that faulted: back to the scheduler, the fiber abandoned.
 extern "C" void pzemu_switch(void** save, void* load) __attribute__((visibility("hidden")));
 extern "C" void pzemu_trampoline() __attribute__((visibility("hidden")));
+extern "C" void pzemu_resume(void* load) __attribute__((visibility("hidden")));
 asm(R"(
     .text
     .p2align 4
@@ -233,12 +237,8 @@ pzemu_switch:
     pushq %r14
     pushq %r15
     subq $16, %rsp
-    stmxcsr 8(%rsp)
-    fnstcw (%rsp)
     movq %rsp, (%rdi)
     movq %rsi, %rsp
-    ldmxcsr 8(%rsp)
-    fldcw (%rsp)
     addq $16, %rsp
     popq %r15
     popq %r14
@@ -257,6 +257,21 @@ pzemu_trampoline:
     callq *%r12
     ud2
     .size pzemu_trampoline, .-pzemu_trampoline
+    .p2align 4
+    .globl pzemu_resume
+    .hidden pzemu_resume
+    .type pzemu_resume, @function
+pzemu_resume:
+    movq %rdi, %rsp
+    addq $16, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size pzemu_resume, .-pzemu_resume
 )");
 #endif
 
@@ -298,11 +313,11 @@ bool ensure_stacks(Runner& r, int n) {
 
 void init_fiber(Runner& r, int i) {
     Fiber& f = r.fibers[i];
-    char* top = f.stack + page_size() + STACK;
+    // Stack tops staggered by 1088 bytes per fiber (mod 64 KiB): 256 KiB apart, they would all fall in the same cache sets.
+    char* top = f.stack + page_size() + STACK - (size_t)(i * 1088) % 65536;
 #if defined(PZ_EMU_ASM)
     uint64_t* s = (uint64_t*)(top - 88);   // after the final `ret`, rsp = top - 16: 16-byte aligned for the call
-    s[0] = r.fpucw;
-    s[1] = r.mxcsr;
+    s[0] = s[1] = 0;                        // the unused MXCSR / x87 control word slot
     s[2] = s[3] = 0;                        // r15, r14
     s[4] = 0;                               // r13: the argument
     s[5] = (uint64_t)(void*)&fiber_main;    // r12: the function
@@ -321,7 +336,7 @@ void init_fiber(Runner& r, int i) {
 
 void resume(Runner& r, int i) {
     r.current = i;
-    tls.thread_idx = r.fibers[i].tid;
+    r.tls->thread_idx = r.fibers[i].tid;
 #if defined(PZ_EMU_ASM)
     pzemu_switch(&r.sched_sp, r.fibers[i].sp);
 #else
@@ -490,6 +505,76 @@ bool resolve_warps(Runner& r) {
     return resolved;
 }
 
+// A kernel that faults (a null or wild pointer: on a GPU, CUDA_ERROR_ILLEGAL_ADDRESS; an integer division by zero,
+// which a GPU does not trap) must end its launch with an error, not the JVM. During a launch, SIGSEGV, SIGBUS and SIGFPE
+// go to on_fault: a fault of a fiber of this launch's thread becomes the launch's error and the fiber is abandoned (its
+// context is redirected to pzemu_resume, back into the scheduler); any other signal goes on to the handler that was
+// there before (the JVM's: it uses SIGSEGV itself, e.g. for safepoint polls).
+#if defined(PZ_EMU_ASM)
+struct sigaction previous[3];
+const int fault_signals[3] = {SIGSEGV, SIGBUS, SIGFPE};
+volatile sig_atomic_t in_launch = 0;
+pthread_t launcher;
+char fault_text[256];
+
+void chain(int sig, siginfo_t* si, void* uc) {
+    for (int i = 0; i < 3; i++) {
+        if (fault_signals[i] != sig) continue;
+        const struct sigaction& p = previous[i];
+        if (p.sa_flags & SA_SIGINFO) {
+            p.sa_sigaction(sig, si, uc);
+        } else if (p.sa_handler == SIG_DFL) {
+            signal(sig, SIG_DFL);   // the faulting instruction runs again and ends the process, as without us
+        } else if (p.sa_handler != SIG_IGN) {
+            p.sa_handler(sig);
+        }
+    }
+}
+
+void on_fault(int sig, siginfo_t* si, void* ucv) {
+    Runner& r = runner;
+    if (!in_launch || !pthread_equal(pthread_self(), launcher) || r.current < 0) {
+        chain(sig, si, ucv);
+        return;
+    }
+    ucontext_t* uc = (ucontext_t*)ucv;
+    uint64_t addr = (uint64_t)si->si_addr;
+    if (sig == SIGFPE) {
+        snprintf(fault_text, sizeof fault_text, "thread (%u, %u, %u): %s (SIGFPE; a GPU does not trap, the result is undefined)",
+                 tls.thread_idx.x, tls.thread_idx.y, tls.thread_idx.z,
+                 si->si_code == FPE_INTDIV ? "integer division by zero" : "integer overflow in a division");
+    } else {
+        snprintf(fault_text, sizeof fault_text, "thread (%u, %u, %u): memory access at address 0x%llx%s, outside every device "
+                 "buffer (%s; on a GPU: CUDA_ERROR_ILLEGAL_ADDRESS)", tls.thread_idx.x, tls.thread_idx.y, tls.thread_idx.z,
+                 (unsigned long long)addr, addr < 65536 ? " (a null pointer)" : "", sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
+    }
+    r.fibers[r.current].st = St::DONE;
+    uc->uc_mcontext.gregs[REG_RIP] = (greg_t)(void*)&pzemu_resume;
+    uc->uc_mcontext.gregs[REG_RDI] = (greg_t)r.sched_sp;
+}
+
+struct FaultGuard {
+    FaultGuard() {
+        fault_text[0] = 0;
+        launcher = pthread_self();
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_fault;
+        sa.sa_flags = SA_SIGINFO;
+        sigemptyset(&sa.sa_mask);
+        for (int i = 0; i < 3; i++) sigaction(fault_signals[i], &sa, &previous[i]);
+        in_launch = 1;
+    }
+    ~FaultGuard() {
+        in_launch = 0;
+        for (int i = 0; i < 3; i++) sigaction(fault_signals[i], &previous[i], nullptr);
+    }
+};
+#else
+struct FaultGuard {};   // without pzemu_resume a fault ends the process, as on any native crash
+const char fault_text[1] = "";
+#endif
+
 std::string block_name() {
     return fmt("block (%u, %u, %u)", tls.block_idx.x, tls.block_idx.y, tls.block_idx.z);
 }
@@ -501,6 +586,7 @@ bool run_block(Runner& r) {
         for (int i = 0; i < r.threads; i++) {
             if (r.fibers[i].st != St::RUN) continue;
             resume(r, i);
+            if (fault_text[0] != 0) fail(r, fault_text);
             if (r.failed) return false;
         }
         int done = 0, bar = 0, warp = 0;
@@ -539,7 +625,7 @@ bool run_block(Runner& r) {
     }
 }
 
-// This CPU thread's copy of the library's TLS segment (all the __shared__ arrays, and emu::tls).
+// This CPU thread's copy of the library's TLS segment (the __shared__ arrays, and emu::tls).
 struct TlsBlock {
     char* base = nullptr;
     size_t size = 0;
@@ -561,16 +647,13 @@ int find_tls(struct dl_phdr_info* info, size_t, void* p) {
     return 0;
 }
 
-// Fills shared memory with the NaN pattern, leaving emu::tls alone.
-void poison_shared(const TlsBlock& b) {
+// Fills the kernel's static shared arrays with the NaN pattern.
+void poison_shared(const TlsBlock& b, const KernelInfo* k) {
     if (b.base == nullptr) return;
-    char* t0 = (char*)&tls;
-    char* t1 = t0 + sizeof(Tls);
-    uint32_t* w = (uint32_t*)b.base;   // the segment is aligned for its strictest variable (>= 16)
-    size_t words = b.size / 4;
-    size_t a = (size_t)(t0 - b.base) / 4, e = ((size_t)(t1 - b.base) + 3) / 4;
-    for (size_t i = 0; i < std::min(a, words); i++) w[i] = POISON;
-    for (size_t i = e; i < words; i++) w[i] = POISON;
+    for (const long* e = k->shared_list; e[0] >= 0; e += 2) {
+        uint32_t* w = (uint32_t*)(b.base + e[0]);   // __shared__ arrays hold 4-byte (or larger) aligned types
+        for (long i = 0; i < e[1] / 4; i++) w[i] = POISON;
+    }
 }
 
 }  // namespace
@@ -789,10 +872,7 @@ PZ_API int pzemu_launch(const char* name, const long long* dims, void** args, co
         put(err, errlen, "cannot map fiber stacks (out of memory)");
         return 2;
     }
-#if defined(PZ_EMU_ASM)
-    r.mxcsr = __builtin_ia32_stmxcsr();
-    asm volatile("fnstcw %0" : "=m"(r.fpucw));
-#endif
+    r.tls = &tls;
     r.threads = threads;
     r.kernel = k;
     r.args = args;
@@ -806,16 +886,19 @@ PZ_API int pzemu_launch(const char* name, const long long* dims, void** args, co
         r.fibers[i].tid = uint3{(unsigned)(i % bx), (unsigned)(i / bx % by), (unsigned)(i / (bx * by))};
     int status = 0;
     std::string msg;
-    for (long long z = 0; z < gz && status == 0; z++)
-        for (long long y = 0; y < gy && status == 0; y++)
-            for (long long x = 0; x < gx && status == 0; x++) {
-                tls.block_idx = uint3{(unsigned)x, (unsigned)y, (unsigned)z};
-                poison_shared(tb);
-                if (!run_block(r)) {
-                    status = 2;
-                    msg = block_name() + ", " + r.error;
+    {
+        FaultGuard faults;
+        for (long long z = 0; z < gz && status == 0; z++)
+            for (long long y = 0; y < gy && status == 0; y++)
+                for (long long x = 0; x < gx && status == 0; x++) {
+                    tls.block_idx = uint3{(unsigned)x, (unsigned)y, (unsigned)z};
+                    poison_shared(tb, k);
+                    if (!run_block(r)) {
+                        status = 2;
+                        msg = block_name() + ", " + r.error;
+                    }
                 }
-            }
+    }
     r.kernel = nullptr;
     r.args = nullptr;
 

@@ -49,6 +49,15 @@ extern "C" __global__ void shared_neighbour(float* out, int sync) {
     out[blockIdx.x * blockDim.x + threadIdx.x] = s[(threadIdx.x + 1) % blockDim.x];
 }
 
+// Thread 3 writes out[i]: through a null pointer, or far outside any buffer.
+extern "C" __global__ void far_write(float* out, long long i) {
+    if (threadIdx.x == 3) out[i] = 1.f;
+}
+
+extern "C" __global__ void int_division(int* out, int d) {
+    out[threadIdx.x] = 100 / (d - (int)threadIdx.x);
+}
+
 extern "C" __global__ void failing_assert(int* out) {
     assert(threadIdx.x != 5);
     out[threadIdx.x] = 1;
