@@ -22,6 +22,9 @@ dest="native/cuda-emu"
 CXX="${CXX:-g++}"
 FLAGS=(-std=c++20 -O2 -fPIC -ffp-contract=off -fno-fast-math -fno-strict-aliasing -fvisibility=hidden
        -fno-extern-tls-init -Wall -Wno-unknown-pragmas -Wno-unused-function)
+# Kernels only: every access through a pointer checks its type's alignment (a float4 at a 16-byte boundary, a float at
+# 4) and traps otherwise, as a GPU faults on a misaligned address; the runtime turns the trap into the launch's error.
+KERNEL_FLAGS=(-fsanitize=alignment -fsanitize-undefined-trap-on-error)
 
 command -v "$CXX" >/dev/null || { echo "$me: $CXX not found; the emulator needs g++ >= 10 (apt install g++)" >&2; exit 2; }
 command -v python3 >/dev/null || { echo "$me: python3 is needed to generate the kernel table (apt install python3)" >&2; exit 2; }
@@ -32,7 +35,7 @@ major="$("$CXX" -dumpversion | cut -d. -f1)"
 # and the compiler.
 sources=()
 while IFS= read -r f; do sources+=("$f"); done < <(ls cuda/*.cu cuda/*.cuh "$emu"/* "$me" 2>/dev/null | LC_ALL=C sort)
-stamp="$( (sha256sum "${sources[@]}"; "$CXX" --version | head -1; echo "flags ${FLAGS[*]}") | sha256sum | cut -c1-64)"
+stamp="$( (sha256sum "${sources[@]}"; "$CXX" --version | head -1; echo "flags ${FLAGS[*]} ${KERNEL_FLAGS[*]}") | sha256sum | cut -c1-64)"
 if [ "${1:-}" != "--force" ] && [ -f "$dest/.complete" ] && [ "$(cat "$dest/.complete")" = "$stamp" ]; then
   echo "$me: native/cuda-emu is up to date with cuda/ (--force to rebuild)"
   exit 0
@@ -49,7 +52,7 @@ compile_cu() {
   dir="$(dirname "$cu")"
   "$CXX" "${FLAGS[@]}" -E -P -DPZ_EMU_LIST -I"$emu" -include emu.h -x c++ "$cu" -o "$base.ii"
   python3 "$emu/gen.py" kernels "$base.ii" "$cu" "$base.emu.cpp" > "$base.names"
-  "$CXX" "${FLAGS[@]}" -I"$emu" -I"$dir" -S "$base.emu.cpp" -o "$base.s"
+  "$CXX" "${FLAGS[@]}" "${KERNEL_FLAGS[@]}" -I"$emu" -I"$dir" -S "$base.emu.cpp" -o "$base.s"
   python3 "$emu/gen.py" shared "$base.s" "$base.names"
   "$CXX" -c "$base.s" -o "$base.o"
 }

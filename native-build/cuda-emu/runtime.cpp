@@ -506,19 +506,19 @@ bool resolve_warps(Runner& r) {
 }
 
 // A kernel that faults (a null or wild pointer: on a GPU, CUDA_ERROR_ILLEGAL_ADDRESS; an integer division by zero,
-// which a GPU does not trap) must end its launch with an error, not the JVM. During a launch, SIGSEGV, SIGBUS and SIGFPE
-// go to on_fault: a fault of a fiber of this launch's thread becomes the launch's error and the fiber is abandoned (its
+// which a GPU does not trap; a misaligned access, trapped by the alignment checks compiled into the kernels) must end its
+// launch with an error, not the JVM. During a launch, SIGSEGV, SIGBUS, SIGFPE and SIGILL go to on_fault: a fault of a fiber of this launch's thread becomes the launch's error and the fiber is abandoned (its
 // context is redirected to pzemu_resume, back into the scheduler); any other signal goes on to the handler that was
 // there before (the JVM's: it uses SIGSEGV itself, e.g. for safepoint polls).
 #if defined(PZ_EMU_ASM)
-struct sigaction previous[3];
-const int fault_signals[3] = {SIGSEGV, SIGBUS, SIGFPE};
+struct sigaction previous[4];
+const int fault_signals[4] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL};
 volatile sig_atomic_t in_launch = 0;
 pthread_t launcher;
 char fault_text[256];
 
 void chain(int sig, siginfo_t* si, void* uc) {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
         if (fault_signals[i] != sig) continue;
         const struct sigaction& p = previous[i];
         if (p.sa_flags & SA_SIGINFO) {
@@ -543,6 +543,11 @@ void on_fault(int sig, siginfo_t* si, void* ucv) {
         snprintf(fault_text, sizeof fault_text, "thread (%u, %u, %u): %s (SIGFPE; a GPU does not trap, the result is undefined)",
                  tls.thread_idx.x, tls.thread_idx.y, tls.thread_idx.z,
                  si->si_code == FPE_INTDIV ? "integer division by zero" : "integer overflow in a division");
+    } else if (sig == SIGILL) {
+        // The kernels are compiled with -fsanitize=alignment -fsanitize-undefined-trap-on-error: ud2 on a misaligned access.
+        snprintf(fault_text, sizeof fault_text, "thread (%u, %u, %u): a misaligned memory access (an address that is not a "
+                 "multiple of its type's alignment, e.g. a float4 off a 16-byte boundary; on a GPU: "
+                 "CUDA_ERROR_MISALIGNED_ADDRESS), or another trap (SIGILL)", tls.thread_idx.x, tls.thread_idx.y, tls.thread_idx.z);
     } else {
         snprintf(fault_text, sizeof fault_text, "thread (%u, %u, %u): memory access at address 0x%llx%s, outside every device "
                  "buffer (%s; on a GPU: CUDA_ERROR_ILLEGAL_ADDRESS)", tls.thread_idx.x, tls.thread_idx.y, tls.thread_idx.z,
@@ -562,12 +567,12 @@ struct FaultGuard {
         sa.sa_sigaction = on_fault;
         sa.sa_flags = SA_SIGINFO;
         sigemptyset(&sa.sa_mask);
-        for (int i = 0; i < 3; i++) sigaction(fault_signals[i], &sa, &previous[i]);
+        for (int i = 0; i < 4; i++) sigaction(fault_signals[i], &sa, &previous[i]);
         in_launch = 1;
     }
     ~FaultGuard() {
         in_launch = 0;
-        for (int i = 0; i < 3; i++) sigaction(fault_signals[i], &previous[i], nullptr);
+        for (int i = 0; i < 4; i++) sigaction(fault_signals[i], &previous[i], nullptr);
     }
 };
 #else

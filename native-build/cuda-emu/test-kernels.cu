@@ -54,6 +54,12 @@ extern "C" __global__ void far_write(float* out, long long i) {
     if (threadIdx.x == 3) out[i] = 1.f;
 }
 
+// A float4 load at in + shift floats: misaligned unless shift is a multiple of 4.
+extern "C" __global__ void vector_load(float* out, const float* in, int shift) {
+    float4 v = *reinterpret_cast<const float4*>(in + shift);
+    out[threadIdx.x] = v.x + v.y + v.z + v.w;
+}
+
 extern "C" __global__ void int_division(int* out, int d) {
     out[threadIdx.x] = 100 / (d - (int)threadIdx.x);
 }
