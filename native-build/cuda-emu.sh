@@ -53,7 +53,7 @@ compile_cu() {
   "$CXX" "${FLAGS[@]}" -E -P -DPZ_EMU_LIST -I"$emu" -include emu.h -x c++ "$cu" -o "$base.ii"
   python3 "$emu/gen.py" kernels "$base.ii" "$cu" "$base.emu.cpp" > "$base.names"
   "$CXX" "${FLAGS[@]}" "${KERNEL_FLAGS[@]}" -I"$emu" -I"$dir" -S "$base.emu.cpp" -o "$base.s"
-  python3 "$emu/gen.py" shared "$base.s" "$base.names"
+  python3 "$emu/gen.py" shared "$base.s" "$base.names" "$cu"
   "$CXX" -c "$base.s" -o "$base.o"
 }
 
@@ -71,7 +71,7 @@ build_lib() {
   for cu in "$@"; do
     if ! wait "${pids[$i]}"; then
       cat "$d/$i.log" >&2
-      echo "$me: g++ failed on $cu (see above)" >&2
+      echo "$me: building $cu failed (see above)" >&2
       failed=1
     elif [ -s "$d/$i.log" ]; then
       cat "$d/$i.log" >&2
