@@ -4,12 +4,15 @@
 // FMA, like the GPU build's -fmad=false, so fmaf() is the only fused operation and +, −, ×, /, sqrt round as on the
 // GPU). The runtime (runtime.cpp) runs the blocks of a launch one after another and the threads of a block as
 // cooperative fibers on one CPU thread, so:
-//   - __shared__ is thread_local storage: every fiber of a block sees the same array; the runtime fills it with a NaN
-//     pattern before each block, so a read of shared memory that no thread of the block wrote is visible;
+//   - __shared__ is thread_local storage: every fiber of a block sees the same array; the runtime fills the kernel's
+//     arrays with a NaN pattern before each block, so a read of shared memory that no thread of the block wrote yet
+//     is visible;
 //   - threadIdx, blockIdx, blockDim, gridDim are set by the runtime before it resumes a fiber;
 //   - __syncthreads() and the warp intrinsics switch to the scheduler, which releases a barrier only when every
 //     thread of the block is at it and a warp operation only when every non-exited lane named in its mask is at the
 //     same operation with the same mask; anything else is reported as an error naming the kernel.
+//   - the kernels are also compiled with alignment checks that trap (a float4 off a 16-byte boundary), which the
+//     runtime reports like the GPU's misaligned-address error.
 // This is an emulator for checking logic (indexing, tiling, barriers, reductions, edge cases), not a GPU.
 #pragma once
 
@@ -74,7 +77,8 @@ inline uint3 make_uint3(unsigned x, unsigned y, unsigned z) { return uint3{x, y,
 // ------------------------------------------------------------------------------------------------ the runtime's side
 
 namespace emu {
-// The runtime's per-CPU-thread state. Plain data (no constructor), so that g++ accesses it without TLS wrapper calls (-fno-extern-tls-init).
+// The built-in indices of the fiber running on this CPU thread. Plain data (no constructor), so that g++ accesses it
+// without TLS wrapper calls (-fno-extern-tls-init).
 struct Tls {
     uint3 thread_idx, block_idx, block_dim, grid_dim;
 };

@@ -729,7 +729,13 @@ using namespace emu;
 
 #define PZ_API extern "C" __attribute__((visibility("default")))
 
-PZ_API const char* pzemu_version() { return "PolicyZip CUDA emulator 1"; }
+PZ_API const char* pzemu_version() {
+#if defined(PZ_EMU_ASM)
+    return "PolicyZip CUDA emulator 1 (x86-64 fibers, fault recovery)";
+#else
+    return "PolicyZip CUDA emulator 1 (ucontext fibers, no fault recovery)";
+#endif
+}
 PZ_API const char* pzemu_sources() { return pz_emu_sources; }
 PZ_API int pzemu_kernel_count() { return (int)registry().size(); }
 PZ_API const char* pzemu_kernel_name(int i) {
