@@ -15,7 +15,8 @@ import policyzip.policy.MlpSpec;
  * every output buffer is poisoned with NaN first, and the error ({@link #relError}) is the relative error in the 2-norm
  * or the max-norm, whichever is larger (NaN where the twin has none counts as infinite): under 1e-5 in float32 for the
  * arithmetic operations, exactly 0 for {@link Backend#initPolicies}, which is bit-identical by construction. {@code policyzip selfcheck} runs it on a GPU
- * machine without Maven; the GPU tests run it under JUnit.
+ * machine without Maven; the GPU tests run it under JUnit, and so do the tests of the CPU emulator of the kernels
+ * (backend {@code cuda-emu}, with {@code quick} sizes).
  *
  * <p>Cases sit at awkward sizes: M around the preset kernels' switch (63, 64) and their 256-state tiles, B over
  * several blocks, k-NN with and without self-exclusion and at the device selection's largest k (64) and one above.
