@@ -9,7 +9,10 @@
 //                     Tiled GEMM: grid (ceil(R2 / 64), ceil(R1 / 64)), 256 threads, 64 × 64 outputs per block,
 //                     4 × 4 per thread, D in steps of 16 through shared memory. Each dot product is an FMA chain from
 //                     0 in order of d, like ScalarKernels.gemm; (a + b) − 2c equals the CPU k-NN's
-//                     fma(−2, c, a + b) exactly, since 2c is exact.
+//                     fma(−2, c, a + b) exactly, since 2c is exact. Not where the CPU's block of y rows is one row
+//                     wide (pairwise with R2 ≡ 1 mod 128, a k-NN pool block ≡ 1 mod 32 rows): ScalarKernels.gemm then
+//                     takes its matrix-vector path (16 interleaved partial sums), so those columns differ from the CPU
+//                     in the last bits (found on the CPU emulator, native-build/cuda-emu.sh).
 // knn_select          out[i, 0..k) = the k smallest values of row i of dist [Q, ldd] (first P columns), ascending,
 //                     ties kept with their multiplicity, NaN never taken (ScalarKernels.knnUpdate's rule). One warp per
 //                     query: each lane keeps a sorted list of its columns' k smallest (k <= 64, local memory), then k

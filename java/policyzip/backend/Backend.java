@@ -15,7 +15,7 @@ import policyzip.policy.PolicyInit;
  */
 public interface Backend extends AutoCloseable {
 
-    /** Short name: "cpu-simd", "cpu-scalar", "cuda". */
+    /** Short name: "cpu-simd", "cpu-scalar", "cuda", "cuda-emu" (the CUDA backend on the CPU emulator of its kernels). */
     String name();
 
     /** One line on what this backend runs on (threads and vector width, or the GPU). */

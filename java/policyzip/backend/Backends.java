@@ -6,7 +6,7 @@ import policyzip.backend.cpu.CpuBackend;
 import policyzip.backend.cpu.KernelsProvider;
 
 /**
- * Picks a backend by name: {@code cpu}, {@code cuda} or {@code auto} (DESIGN.md, Backends). The default comes from
+ * Picks a backend by name: {@code cpu}, {@code cuda}, {@code cuda-emu} or {@code auto} (DESIGN.md, Backends). The default comes from
  * the system property {@code policyzip.backend} or the environment variable {@code POLICYZIP_BACKEND}, else
  * {@code auto}.
  *
@@ -15,6 +15,10 @@ import policyzip.backend.cpu.KernelsProvider;
  * later {@code auto} is the CPU without trying again. {@code cuda} on a machine without a GPU throws
  * {@link IllegalStateException} with that line. The CUDA backend is loaded by name, so the CPU path never links
  * JCuda.
+ *
+ * <p>{@code cuda-emu} is the CUDA backend on the CPU emulator of its kernels (native-build/cuda-emu.sh builds it): the
+ * same launch code and kernels, run on the CPU to check their logic where there is no GPU. It is slow and measures
+ * nothing about a GPU, so {@code auto} never picks it; it is there only when asked for by name.
  */
 public final class Backends {
     private Backends() {}
@@ -40,8 +44,9 @@ public final class Backends {
         return switch (kind.toLowerCase(Locale.ROOT)) {
             case "cpu" -> new CpuBackend(threads);
             case "cuda" -> openCuda(threads);
+            case "cuda-emu" -> openEmulator(threads);
             case "auto" -> auto(threads);
-            default -> throw new IllegalArgumentException("unknown backend '" + kind + "': expected auto, cpu or cuda");
+            default -> throw new IllegalArgumentException("unknown backend '" + kind + "': expected auto, cpu, cuda or cuda-emu");
         };
     }
 
@@ -80,6 +85,22 @@ public final class Backends {
         }
     }
 
+    /** The CUDA backend on the CPU emulator; any failure becomes one line: "backend 'cuda-emu' is not available: ...". */
+    private static Backend openEmulator(int threads) {
+        String reason;
+        try {
+            return (Backend) Class.forName("policyzip.backend.cuda.CudaBackend").getMethod("openEmulator", int.class).invoke(null, threads);
+        } catch (InvocationTargetException e) {
+            Throwable c = e.getCause();
+            reason = c instanceof IllegalStateException ? c.getMessage() : oneLine(c);
+        } catch (LinkageError e) {
+            reason = "JCuda's classes are not on the class path (" + oneLine(e) + ")";
+        } catch (ReflectiveOperationException e) {
+            reason = "the CUDA backend is not in this build (" + oneLine(e) + ")";
+        }
+        throw new IllegalStateException("backend 'cuda-emu' is not available: " + reason);
+    }
+
     private record Opened(Backend backend, String reason) {}
 
     private static Opened tryOpen(int threads) {
@@ -111,6 +132,12 @@ public final class Backends {
         } catch (IllegalStateException e) {
             cuda = "cuda: not available (" + e.getMessage().replaceFirst("^backend 'cuda' is not available: ", "") + ")";
         }
-        return "cpu: available (" + KernelsProvider.reason() + ")\n" + cuda;
+        String emu;
+        try (Backend be = create("cuda-emu", 1)) {
+            emu = "cuda-emu: available, by name only (" + be.describe().replaceFirst("; CPU fallback .*", "") + ")";
+        } catch (IllegalStateException e) {
+            emu = "cuda-emu: not available (" + e.getMessage().replaceFirst("^backend 'cuda-emu' is not available: ", "") + ")";
+        }
+        return "cpu: available (" + KernelsProvider.reason() + ")\n" + cuda + "\n" + emu;
     }
 }

@@ -16,7 +16,8 @@ import policyzip.policy.MlpSpec;
  * or the max-norm, whichever is larger (NaN where the twin has none counts as infinite): under 1e-5 in float32 for the
  * arithmetic operations, exactly 0 for {@link Backend#initPolicies} and the element-wise training operations, which are
  * bit-identical by construction. {@code policyzip selfcheck} runs it on a GPU machine without Maven; the GPU tests run
- * it under JUnit.
+ * it under JUnit, and so do the tests of the CPU emulator of the kernels (backend {@code cuda-emu}, with {@code quick}
+ * sizes).
  *
  * <p>Cases sit at awkward sizes: M around the preset kernels' switch (63, 64) and their 256-state tiles, B over
  * several blocks, the backward on every kernel path of cuda/mlp_backward.cu with and without dL/d(states), k-NN with

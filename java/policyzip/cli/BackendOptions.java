@@ -7,7 +7,8 @@ import policyzip.backend.Backends;
 /** {@code --backend} and {@code --threads}, shared by the commands that compute. */
 final class BackendOptions {
     @Option(names = "--backend", paramLabel = "KIND",
-            description = "auto, cpu or cuda (default: policyzip.backend property, POLICYZIP_BACKEND, else auto)")
+            description = "auto, cpu, cuda or cuda-emu (default: policyzip.backend property, POLICYZIP_BACKEND, else auto); "
+                    + "cuda-emu runs the CUDA kernels on a CPU emulator to check them (slow; auto never picks it)")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU threads (default: all available processors)")

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import policyzip.backend.AdamConfig;
 import policyzip.backend.Backend;
+import policyzip.backend.Backends;
 import policyzip.backend.Buffer;
 import policyzip.backend.StateLayout;
 import policyzip.backend.cpu.CpuBackend;
@@ -29,10 +30,20 @@ class TrainingTwinTest {
     }
 
     @Test
+    void theCudaKernelsOnTheEmulatorTrainTheCpusCurve() {
+        try (Backend emu = Backends.create("cuda-emu", 1); CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
+            TrainingTwin.Result r = TrainingTwin.run(emu, ref, TrainingTwin.SMALL, 11);
+            assertTrue(r.passed(), r.toString());
+            assertTrue(r.maxRelDeviation() > 0, "the GPU kernels sum in other orders than the CPU: " + r);
+        }
+    }
+
+    @Test
     void aGradientTwoPercentOffInOneKernelIsCaught() {
         try (CpuBackend ref = new CpuBackend(1); Backend skewed = new SkewedBackward(new CpuBackend(1))) {
             TrainingTwin.Result r = TrainingTwin.run(skewed, ref, SETUP, 5);
             assertFalse(r.passed(), r.toString());
+            assertTrue(r.earlyDeviation() > TrainingTwin.EARLY_TOLERANCE, "caught early: " + r);
         }
     }
 

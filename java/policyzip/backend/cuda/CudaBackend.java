@@ -1,30 +1,9 @@
 package policyzip.backend.cuda;
 
-import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
-import static jcuda.driver.JCudaDriver.cuDeviceGet;
-import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
-import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
-import static jcuda.driver.JCudaDriver.cuDeviceGetName;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
-import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
-import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
-import static jcuda.driver.JCudaDriver.cuInit;
-import static jcuda.driver.JCudaDriver.cuLaunchKernel;
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
-import static jcuda.driver.JCudaDriver.cuMemsetD32;
-import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
-import static jcuda.driver.JCudaDriver.cuModuleUnload;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -32,14 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import jcuda.CudaException;
-import jcuda.Pointer;
-import jcuda.driver.CUcontext;
-import jcuda.driver.CUdevice;
-import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUmodule;
-import jcuda.driver.JCudaDriver;
 import policyzip.backend.AdamConfig;
 import policyzip.backend.Backend;
 import policyzip.backend.Buffer;
@@ -52,9 +24,12 @@ import policyzip.policy.MlpSpec;
 import policyzip.policy.PolicyInit;
 
 /**
- * The CUDA backend through JCuda's driver API (DESIGN.md, Backends): one primary context on device 0, the kernels of
- * {@code cuda/} loaded from the fatbins that {@code native-build/build-kernels.sh} committed under
- * {@code resources/policyzip/cuda/}, device memory in {@link DeviceBuffer}s that this object owns and frees.
+ * The CUDA backend (DESIGN.md, Backends) over a {@link Driver}: on a GPU, JCuda's driver API ({@link GpuDriver}: one
+ * primary context on device 0, the kernels of {@code cuda/} loaded from the fatbins that
+ * {@code native-build/build-kernels.sh} committed under {@code resources/policyzip/cuda/}); or, as backend
+ * {@code cuda-emu}, the CPU emulator of the same kernels ({@link EmuDriver}: {@code cuda/*.cu} compiled with g++ by
+ * {@code native-build/cuda-emu.sh}), which runs this class's launch logic and every kernel on the CPU, to check them
+ * where there is no GPU. Device memory is in {@link DeviceBuffer}s that this object owns and frees.
  *
  * <p>On the GPU (issue 7): {@link #mlpForward} (cuda/mlp_forward.cu), {@link #pairwiseSquaredDistances} and
  * {@link #knnSquaredDistances} for k <= 64 (cuda/distances.cu), {@link #initPolicies} (cuda/policy_init.cu). Issue 8,
@@ -70,7 +45,8 @@ import policyzip.policy.PolicyInit;
  * <p>Errors: JCuda's exceptions are enabled, so every driver call is checked; a failed launch names its kernel.
  * Launches are asynchronous on the default stream; {@link #read} and {@link #synchronize} wait. With
  * {@code -Dpolicyzip.cuda.sync=true} (or {@code POLICYZIP_CUDA_SYNC=1}) every launch is followed by a synchronize,
- * so that a fault inside a kernel is reported with that kernel's name. Calls may come from any thread, one at a time
+ * so that a fault inside a kernel is reported with that kernel's name. On the emulator every launch is synchronous
+ * and checked (barriers, warp intrinsics, writes outside a buffer). Calls may come from any thread, one at a time
  * ({@link #concurrentCallers()} is 1); each makes the context current first.
  */
 public final class CudaBackend implements Backend {
@@ -83,43 +59,19 @@ public final class CudaBackend implements Backend {
     /** Floats of the k-NN's distance block [queries, P] and of the generic forward's workspace: 128 MiB. */
     static final long WORKSPACE_FLOATS = 1L << 25;
     private static final int MAX_GRID_Y = 65535;
-    private static final String[] MODULES = {"mlp_forward", "mlp_backward", "distances", "policy_init", "dense", "elementwise"};
+    static final String[] MODULES = {"mlp_forward", "mlp_backward", "distances", "policy_init", "dense", "elementwise"};
 
-    private final CUdevice device;
-    private final CUcontext context;
-    private final List<CUmodule> modules = new ArrayList<>();
-    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final Driver driver;
     private final Set<DeviceBuffer> live = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
     private final Map<Integer, Scratch> scratch = new HashMap<>();
     private final CpuBackend host;
     private final boolean syncEveryLaunch;
-    private final String description;
-    private final double peakGflops;
     private boolean closed;
 
-    private CudaBackend(CUdevice device, CUcontext context, int threads) {
-        this.device = device;
-        this.context = context;
+    private CudaBackend(Driver driver, int threads) {
+        this.driver = driver;
         this.host = new CpuBackend(threads);
         this.syncEveryLaunch = Boolean.getBoolean("policyzip.cuda.sync") || "1".equals(System.getenv("POLICYZIP_CUDA_SYNC"));
-        byte[] name = new byte[256];
-        cuDeviceGetName(name, name.length, device);
-        String gpu = new String(name, StandardCharsets.US_ASCII).trim().replace("\0", "");
-        int major = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
-        int minor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
-        int sms = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
-        int clockKhz = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_CLOCK_RATE);
-        long[] mem = {0};
-        cuDeviceTotalMem(mem, device);
-        int[] driver = {0};
-        cuDriverGetVersion(driver);
-        // FP32 lanes per SM: 64 on compute capability 8.0 (A100), 128 on 8.6, 8.9, 9.x and later.
-        int lanes = major == 8 && minor == 0 ? 64 : 128;
-        this.peakGflops = 2.0 * lanes * sms * clockKhz / 1e6;
-        this.description = String.format(java.util.Locale.ROOT,
-                "CUDA, %s (sm_%d%d, %d SMs, %.0f GiB, fp32 FMA peak %.1f TFLOP/s at %d MHz), driver %d.%d; CPU fallback %s",
-                gpu, major, minor, sms, mem[0] / (double) (1L << 30), peakGflops / 1e3, clockKhz / 1000, driver[0] / 1000,
-                (driver[0] % 1000) / 10, host.describe());
     }
 
     /**
@@ -127,34 +79,40 @@ public final class CudaBackend implements Backend {
      * driver, no device, or a driver error), never a stack trace's worth of text.
      */
     public static CudaBackend open(int threads) {
+        GpuDriver d = GpuDriver.open();
         try {
-            JCudaDriver.setExceptionsEnabled(true);
-            cuInit(0);
-            int[] count = {0};
-            cuDeviceGetCount(count);
-            if (count[0] < 1) throw new IllegalStateException("no CUDA device (cuDeviceGetCount = 0)");
-            CUdevice dev = new CUdevice();
-            cuDeviceGet(dev, 0);
-            CUcontext ctx = new CUcontext();
-            cuDevicePrimaryCtxRetain(ctx, dev);
-            CudaBackend be;
-            try {
-                cuCtxSetCurrent(ctx);
-                be = new CudaBackend(dev, ctx, threads);
-                be.loadModules();
-            } catch (RuntimeException e) {
-                cuDevicePrimaryCtxRelease(dev);
-                throw e;
-            }
-            return be;
+            return withModules(d, threads);
         } catch (CudaException e) {
-            String m = firstLine(e.getMessage());
-            throw new IllegalStateException(m.contains("CUDA_ERROR_NO_DEVICE") ? "a CUDA driver but no device (" + m + ")"
-                    : "CUDA driver error (" + m + ")", e);
-        } catch (UnsatisfiedLinkError e) {
-            throw new IllegalStateException("no CUDA driver (" + linkFailure(e.getMessage()) + ")", e);
-        } catch (NoClassDefFoundError e) {
-            throw new IllegalStateException("no CUDA driver: JCuda could not be initialised (" + firstLine(e.getMessage()) + ")", e);
+            throw GpuDriver.driverError(e);
+        }
+    }
+
+    /**
+     * The backend on the CPU emulator of the kernels (backend {@code cuda-emu}; native/cuda-emu/libpzcudaemu.so, see
+     * {@link EmuLibrary}). Throws {@link IllegalStateException} with one line naming native-build/cuda-emu.sh when the
+     * library is missing or lacks a kernel.
+     */
+    public static CudaBackend openEmulator(int threads) {
+        return withModules(new EmuDriver(EmuLibrary.get()), threads);
+    }
+
+    /** The backend on the emulator library {@code lib} (tests). */
+    static CudaBackend openEmulator(int threads, Path lib) {
+        return withModules(new EmuDriver(EmuLibrary.load(lib)), threads);
+    }
+
+    private static CudaBackend withModules(Driver d, int threads) {
+        CudaBackend be = new CudaBackend(d, threads);
+        try {
+            be.loadModules();
+            return be;
+        } catch (RuntimeException e) {
+            try {
+                be.close();
+            } catch (RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 
@@ -176,12 +134,6 @@ public final class CudaBackend implements Backend {
         return nl < 0 ? t : t.substring(0, nl).strip();
     }
 
-    private int attribute(int attr) {
-        int[] v = {0};
-        cuDeviceGetAttribute(v, attr, device);
-        return v[0];
-    }
-
     private void loadModules() {
         for (String m : MODULES) {
             String res = "/policyzip/cuda/" + m + ".fatbin";
@@ -192,18 +144,11 @@ public final class CudaBackend implements Backend {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read kernel resource " + res, e);
             }
-            CUmodule mod = new CUmodule();
-            cuModuleLoadData(mod, bytes);   // a fatbin: the driver picks the sm_90 SASS or JITs the compute_80 PTX
-            modules.add(mod);
-            for (String f : kernelNames(m)) {
-                CUfunction fn = new CUfunction();
-                cuModuleGetFunction(fn, mod, f);
-                functions.put(f, fn);
-            }
+            driver.loadModule(m, bytes, kernelNames(m));
         }
     }
 
-    private static List<String> kernelNames(String module) {
+    static List<String> kernelNames(String module) {
         return switch (module) {
             case "mlp_forward" -> {
                 List<String> n = new ArrayList<>(List.of("mlp_forward_large", "mlp_forward_large_a1", "mlp_forward_generic"));
@@ -227,14 +172,15 @@ public final class CudaBackend implements Backend {
         };
     }
 
-    /** The card's FP32 FMA peak in GFLOP/s (lanes × SMs × 2 × clock), the yardstick of the GPU benchmarks. */
-    public double peakGflops() { return peakGflops; }
+    /** The card's FP32 FMA peak in GFLOP/s (lanes × SMs × 2 × clock), the yardstick of the GPU benchmarks; 0 on the emulator. */
+    public double peakGflops() { return driver.peakGflops(); }
 
     /** Root buffers not yet closed (leak checks). */
     public synchronized int liveBuffers() { return live.size(); }
 
-    @Override public String name() { return "cuda"; }
-    @Override public String describe() { return description; }
+    /** "cuda" on a GPU, "cuda-emu" on the CPU emulator. */
+    @Override public String name() { return driver.kind(); }
+    @Override public String describe() { return driver.describe() + "; CPU fallback " + host.describe(); }
 
     // ---------------------------------------------------------------- memory
 
@@ -243,8 +189,8 @@ public final class CudaBackend implements Backend {
         enter();
         CUdeviceptr p = new CUdeviceptr();
         if (n > 0) {
-            cuMemAlloc(p, (long) n * Float.BYTES);
-            cuMemsetD32(p, 0, n);
+            p = driver.alloc((long) n * Float.BYTES, "buffer of " + n + " floats");
+            driver.memsetD32(p, 0, n);
         }
         DeviceBuffer b = new DeviceBuffer(this, p, 0, n, true);
         live.add(b);
@@ -254,7 +200,7 @@ public final class CudaBackend implements Backend {
     synchronized void free(DeviceBuffer b) {
         if (closed || !live.remove(b)) return;
         enter();
-        if (b.length() > 0) cuMemFree(b.base());
+        if (b.length() > 0) driver.free(b.base());
     }
 
     @Override public synchronized void write(Buffer dst, float[] hostArray, int off) {
@@ -262,7 +208,7 @@ public final class CudaBackend implements Backend {
         java.util.Objects.checkFromIndexSize(off, d.length(), hostArray.length);
         if (d.length() == 0) return;
         enter();
-        cuMemcpyHtoD(d.ptr(), Pointer.to(hostArray).withByteOffset((long) off * Float.BYTES), (long) d.length() * Float.BYTES);
+        driver.upload(d.ptr(), hostArray, off, d.length());
     }
 
     @Override public synchronized void read(Buffer src, float[] hostArray, int off) {
@@ -270,12 +216,12 @@ public final class CudaBackend implements Backend {
         java.util.Objects.checkFromIndexSize(off, s.length(), hostArray.length);
         if (s.length() == 0) return;
         enter();
-        cuMemcpyDtoH(Pointer.to(hostArray).withByteOffset((long) off * Float.BYTES), s.ptr(), (long) s.length() * Float.BYTES);
+        driver.download(hostArray, off, s.length(), s.ptr());
     }
 
     @Override public synchronized void synchronize() {
         enter();
-        cuCtxSynchronize();
+        driver.synchronize();
     }
 
     private DeviceBuffer cast(Buffer b) {
@@ -288,16 +234,17 @@ public final class CudaBackend implements Backend {
 
     private void enter() {
         if (closed) throw new IllegalStateException("the CUDA backend is closed");
-        cuCtxSetCurrent(context);
+        driver.enter();
     }
 
     /** A growable device scratch area per slot, kept until close. */
     private CUdeviceptr scratch(int slot, long bytes) {
         Scratch s = scratch.get(slot);
         if (s == null || s.bytes < bytes) {
-            if (s != null) cuMemFree(s.ptr);
-            s = new Scratch(new CUdeviceptr(), Math.max(bytes, 256));
-            cuMemAlloc(s.ptr, s.bytes);
+            if (s != null) driver.free(s.ptr);
+            scratch.remove(slot);
+            long size = Math.max(bytes, 256);
+            s = new Scratch(driver.alloc(size, "scratch slot " + slot + " (" + size + " bytes)"), size);
             scratch.put(slot, s);
         }
         return s.ptr;
@@ -307,7 +254,13 @@ public final class CudaBackend implements Backend {
 
     private CUdeviceptr upload(int slot, int[] values) {
         CUdeviceptr p = scratch(slot, (long) values.length * Integer.BYTES);
-        cuMemcpyHtoD(p, Pointer.to(values), (long) values.length * Integer.BYTES);
+        driver.upload(p, values);
+        return p;
+    }
+
+    private CUdeviceptr upload(int slot, long[] values) {
+        CUdeviceptr p = scratch(slot, (long) values.length * Long.BYTES);
+        driver.upload(p, values);
         return p;
     }
 
@@ -319,25 +272,17 @@ public final class CudaBackend implements Backend {
     private void launch(String kernel, long gridX, int gridY, int block, Object... args) {
         if (gridX < 1 || gridY < 1) return;
         if (gridX > Integer.MAX_VALUE) throw new IllegalArgumentException(kernel + ": grid of " + gridX + " blocks is too large");
-        CUfunction fn = functions.get(kernel);
-        if (fn == null) throw new IllegalStateException("kernel " + kernel + " is not in the loaded modules");
-        Pointer[] ps = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) {
-            ps[i] = switch (args[i]) {
-                case CUdeviceptr p -> Pointer.to(p);
-                case Integer v -> Pointer.to(new int[] {v});
-                case Long v -> Pointer.to(new long[] {v});
-                case Float v -> Pointer.to(new float[] {v});
-                default -> throw new IllegalArgumentException(kernel + ": unsupported argument " + args[i]);
-            };
-        }
         try {
-            cuLaunchKernel(fn, (int) gridX, gridY, 1, block, 1, 1, 0, null, Pointer.to(ps), null);
-            if (syncEveryLaunch) cuCtxSynchronize();
-        } catch (CudaException e) {
-            throw new IllegalStateException("CUDA kernel " + kernel + " (grid " + gridX + " × " + gridY + ", block " + block + ") failed: "
-                    + firstLine(e.getMessage()), e);
+            driver.launch(kernel, (int) gridX, gridY, 1, block, 1, 1, args, syncEveryLaunch);
+        } catch (Driver.Failure e) {
+            throw launchFailed(kernel, gridX, gridY, block, e);
         }
+    }
+
+    /** "CUDA kernel K (grid X × Y, block B) failed: " and the driver's reason (a CUDA error, or the emulator's finding). */
+    static IllegalStateException launchFailed(String kernel, long gridX, int gridY, int block, Driver.Failure e) {
+        return new IllegalStateException("CUDA kernel " + kernel + " (grid " + gridX + " × " + gridY + ", block " + block + ") failed: "
+                + e.getMessage(), e);
     }
 
     // ---------------------------------------------------------------- policy forward, init
@@ -420,8 +365,7 @@ public final class CudaBackend implements Backend {
             layers[2 * l + 1] = Float.floatToRawIntBits(PolicyInit.bound(mlp.in(l)));
         }
         CUdeviceptr layersDev = upload(2, layers);
-        CUdeviceptr seedsDev = scratch(3, (long) seeds.length * Long.BYTES);
-        cuMemcpyHtoD(seedsDev, Pointer.to(seeds), (long) seeds.length * Long.BYTES);
+        CUdeviceptr seedsDev = upload(3, seeds);
         for (int b0 = 0; b0 < seeds.length; b0 += MAX_GRID_Y) {
             int nb = Math.min(MAX_GRID_Y, seeds.length - b0);
             launch("policy_init", ceilDiv(p, 256), nb, 256, seedsDev.withByteOffset((long) b0 * Long.BYTES), p, layersDev,
@@ -740,7 +684,7 @@ public final class CudaBackend implements Backend {
         launch("mse_partial", blocks, 1, 256, pa.ptr(), ta.ptr(), n, ptr(ga), 2f / n, partials);
         launch("mse_finish", 1, 1, 256, partials, blocks, total);
         double[] sum = {0};
-        cuMemcpyDtoH(Pointer.to(sum), total, Double.BYTES);
+        driver.download(sum, total);
         return sum[0] / n;
     }
 
@@ -772,22 +716,29 @@ public final class CudaBackend implements Backend {
 
     private static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 
+    /** Frees every buffer still open and the scratch areas, then releases the driver; the first failure is rethrown after. */
     @Override public synchronized void close() {
         if (closed) return;
+        RuntimeException failure = null;
         try {
-            cuCtxSetCurrent(context);
-            for (DeviceBuffer b : live) {
-                if (b.length() > 0) cuMemFree(b.base());
-            }
+            driver.enter();
+            List<CUdeviceptr> memory = new ArrayList<>();
+            for (DeviceBuffer b : live) if (b.length() > 0) memory.add(b.base());
+            for (Scratch s : scratch.values()) memory.add(s.ptr());
             live.clear();
-            for (Scratch s : scratch.values()) cuMemFree(s.ptr());
             scratch.clear();
-            for (CUmodule m : modules) cuModuleUnload(m);
-            modules.clear();
-            cuDevicePrimaryCtxRelease(device);
+            for (CUdeviceptr p : memory) {
+                try {
+                    driver.free(p);
+                } catch (RuntimeException e) {
+                    if (failure == null) failure = e;
+                }
+            }
+            driver.close();
         } finally {
             closed = true;
             host.close();
         }
+        if (failure != null) throw failure;
     }
 }
