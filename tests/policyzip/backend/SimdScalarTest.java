@@ -146,4 +146,37 @@ class SimdScalarTest {
         Ref.assertClose("adam", p2, p1, 1e-7, 1e-6);
         assertEquals(m2[n - 1], m1[n - 1]);
     }
+
+    @Test
+    void affineIsBitIdenticalWithAndWithoutShiftAndInPlace() {
+        SplittableRandom rng = new SplittableRandom(9);
+        for (int n : new int[] {1, 7, 15, 16, 17, 33, 1185}) {
+            float[] x = Ref.randomFloats(rng, n + 3, 3), sc = Ref.randomFloats(rng, n + 1, 2), sh = Ref.randomFloats(rng, n + 2, 1);
+            for (float[] shift : new float[][] {sh, null}) {
+                float[] y1 = Ref.poisoned(n + 4), y2 = Ref.poisoned(n + 4);
+                simd.affine(x, 3, sc, 1, shift, 2, y1, 4 - 3, n);
+                scalar.affine(x, 3, sc, 1, shift, 2, y2, 4 - 3, n);
+                assertArrayEquals(y2, y1, "affine n=" + n + (shift == null ? " no shift" : ""));
+                float[] in1 = x.clone(), in2 = x.clone();
+                simd.affine(in1, 3, sc, 1, shift, 2, in1, 3, n);
+                scalar.affine(in2, 3, sc, 1, shift, 2, in2, 3, n);
+                assertArrayEquals(in2, in1, "in place, n=" + n);
+            }
+        }
+    }
+
+    @Test
+    void uniformPriorIsPolicyInitBitForBit() {
+        for (int[] range : new int[][] {{0, 1}, {0, 8}, {3, 20}, {0, 1185}, {120_000, 121_801}}) {
+            for (long seed : new long[] {0, 1, -7, 0x5DEECE66DL, Long.MIN_VALUE}) {
+                float bound = policyzip.policy.PolicyInit.bound(range[1] - range[0]);
+                float[] want = Ref.poisoned(range[1] + 2), got1 = Ref.poisoned(range[1] + 2), got2 = Ref.poisoned(range[1] + 2);
+                for (int p = range[0]; p < range[1]; p++) want[p + 2] = policyzip.policy.PolicyInit.sample(seed, p, bound);
+                simd.uniformPrior(seed, range[0], range[1], bound, got1, 2);
+                scalar.uniformPrior(seed, range[0], range[1], bound, got2, 2);
+                assertArrayEquals(want, got1, "simd, seed " + seed + " " + range[0] + ".." + range[1]);
+                assertArrayEquals(want, got2, "scalar, seed " + seed);
+            }
+        }
+    }
 }

@@ -96,7 +96,9 @@ public final class CpuBackend implements Backend {
         int chunk = (int) Math.max(1, Math.min(seeds.length, (1L << 16) / Math.max(1, p)));
         par.forEach((seeds.length + chunk - 1) / chunk, c -> {
             for (int b = c * chunk, end = Math.min(seeds.length, b + chunk); b < end; b++) {
-                PolicyInit.initialize(mlp, seeds[b], t.data, t.offset + b * p);
+                for (int l = 0; l < mlp.layers(); l++) {
+                    k.uniformPrior(seeds[b], mlp.weightOffset(l), mlp.biasOffset(l) + mlp.out(l), PolicyInit.bound(mlp.in(l)), t.data, t.offset + b * p);
+                }
             }
         });
     }
@@ -415,11 +417,7 @@ public final class CpuBackend implements Backend {
         par.forEach((rows + rowChunk - 1) / rowChunk, c -> {
             for (int r = c * rowChunk, end = Math.min(rows, r + rowChunk); r < end; r++) {
                 int xi = xa.offset + r * cols, yi = ya.offset + r * cols;
-                if (sh == null) {
-                    for (int j = 0; j < cols; j++) ya.data[yi + j] = xa.data[xi + j] * sc.data[sc.offset + j];
-                } else {
-                    for (int j = 0; j < cols; j++) ya.data[yi + j] = Math.fma(xa.data[xi + j], sc.data[sc.offset + j], sh.data[sh.offset + j]);
-                }
+                k.affine(xa.data, xi, sc.data, sc.offset, sh == null ? null : sh.data, sh == null ? 0 : sh.offset, ya.data, yi, cols);
             }
         });
     }

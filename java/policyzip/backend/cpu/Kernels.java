@@ -62,4 +62,16 @@ public interface Kernels {
 
     /** Adam with bias correction on {@code n} elements at {@code off} of each array; step t >= 1. */
     void adam(float lr, float beta1, float beta2, float eps, int t, float[] p, float[] g, float[] m, float[] v, int off, int n);
+
+    /**
+     * {@code y[i] = fma(x[i], scale[i], shift[i])}, or {@code x[i] · scale[i]} when shift is null, for i < n (offsets
+     * added; y may be x). One rounded operation per element, so both implementations agree bit for bit.
+     */
+    void affine(float[] x, int xOff, float[] scale, int sOff, float[] shift, int shOff, float[] y, int yOff, int n);
+
+    /**
+     * {@code dst[off + p] = PolicyInit.sample(seed, p, bound)} for p in [from, to): a layer of the random-policy prior
+     * (SplitMix64 per parameter, then exact float steps and one rounding), bit for bit.
+     */
+    void uniformPrior(long seed, int from, int to, float bound, float[] dst, int off);
 }

@@ -1,6 +1,7 @@
 package policyzip.backend.cpu;
 
 import policyzip.policy.Activation;
+import policyzip.policy.PolicyInit;
 
 /** Plain-Java kernels: the reference the SIMD kernels are tested against, and the path when the Vector API is absent. */
 public final class ScalarKernels implements Kernels {
@@ -135,5 +136,19 @@ public final class ScalarKernels implements Kernels {
             v[i] = vi;
             p[i] -= lr * (mi * c1) / ((float) Math.sqrt(vi * c2) + eps);
         }
+    }
+
+    @Override
+    public void affine(float[] x, int xOff, float[] scale, int sOff, float[] shift, int shOff, float[] y, int yOff, int n) {
+        if (shift == null) {
+            for (int j = 0; j < n; j++) y[yOff + j] = x[xOff + j] * scale[sOff + j];
+        } else {
+            for (int j = 0; j < n; j++) y[yOff + j] = Math.fma(x[xOff + j], scale[sOff + j], shift[shOff + j]);
+        }
+    }
+
+    @Override
+    public void uniformPrior(long seed, int from, int to, float bound, float[] dst, int off) {
+        for (int p = from; p < to; p++) dst[off + p] = PolicyInit.sample(seed, p, bound);
     }
 }

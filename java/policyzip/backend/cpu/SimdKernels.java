@@ -1,11 +1,13 @@
 package policyzip.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 import policyzip.policy.Activation;
+import policyzip.policy.PolicyInit;
 
 /**
  * Vector API kernels (jdk.incubator.vector). Loaded by name from {@link KernelsProvider} only when the module is
@@ -470,4 +472,38 @@ final class SimdKernels implements Kernels {
         }
         if (i < end) new ScalarKernels().adam(lr, beta1, beta2, eps, t, p, g, m, v, i, end - i);
     }
+
+    @Override
+    public void affine(float[] x, int xOff, float[] scale, int sOff, float[] shift, int shOff, float[] y, int yOff, int n) {
+        int j = 0;
+        for (; j + L <= n; j += L) {
+            FloatVector xv = FloatVector.fromArray(S, x, xOff + j), sv = FloatVector.fromArray(S, scale, sOff + j);
+            (shift == null ? xv.mul(sv) : xv.fma(sv, FloatVector.fromArray(S, shift, shOff + j))).intoArray(y, yOff + j);
+        }
+        if (j < n) new ScalarKernels().affine(x, xOff + j, scale, sOff + j, shift, shift == null ? 0 : shOff + j, y, yOff + j, n - j);
+    }
+
+    /** SplitMix64 on 8 longs at a time ({@link PolicyInit#mix64}), the top 24 bits to float: the scalar steps, lane-wise. */
+    @Override
+    public void uniformPrior(long seed, int from, int to, float bound, float[] dst, int off) {
+        int p = from;
+        if (S.vectorBitSize() >= 512) {   // 8 long lanes natively (AVX-512); elsewhere the scalar loop
+            long golden = 0x9E3779B97F4A7C15L;
+            LongVector lane = LongVector.fromArray(LS, IOTA, 0);
+            for (; p + 8 <= to; p += 8) {
+                // z = seed + (p + 1 + lane) · golden, as PolicyInit.sample's counter.
+                LongVector z = lane.add(p + 1L).mul(golden).add(seed);
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xbf58476d1ce4e5b9L);
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94d049bb133111ebL);
+                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+                FloatVector u = ((FloatVector) z.lanewise(VectorOperators.LSHR, 40).convertShape(VectorOperators.L2F, FS8, 0)).mul(0x1.0p-24f);
+                u.mul(2f).sub(1f).mul(bound).intoArray(dst, off + p);
+            }
+        }
+        if (p < to) new ScalarKernels().uniformPrior(seed, p, to, bound, dst, off);
+    }
+
+    private static final VectorSpecies<Long> LS = LongVector.SPECIES_512;
+    private static final VectorSpecies<Float> FS8 = FloatVector.SPECIES_256;
+    private static final long[] IOTA = {0, 1, 2, 3, 4, 5, 6, 7};
 }
