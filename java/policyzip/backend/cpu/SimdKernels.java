@@ -483,27 +483,36 @@ final class SimdKernels implements Kernels {
         if (j < n) new ScalarKernels().affine(x, xOff + j, scale, sOff + j, shift, shift == null ? 0 : shOff + j, y, yOff + j, n - j);
     }
 
-    /** SplitMix64 on 8 longs at a time ({@link PolicyInit#mix64}), the top 24 bits to float: the scalar steps, lane-wise. */
+    /**
+     * SplitMix64 on 8 longs at a time ({@link PolicyInit#mix64}) into a per-thread block of the top 24 bits, then the
+     * scalar float steps of {@link PolicyInit#sample} (a plain loop C2 vectorises). No FloatVector of another shape is
+     * created here: FloatVector shapes mixed in one JVM have cost tile8x2 its fma intrinsics (10× slower; see README).
+     */
     @Override
     public void uniformPrior(long seed, int from, int to, float bound, float[] dst, int off) {
         int p = from;
         if (S.vectorBitSize() >= 512) {   // 8 long lanes natively (AVX-512); elsewhere the scalar loop
             long golden = 0x9E3779B97F4A7C15L;
+            long[] bits = PRIOR_BITS.get();
             LongVector lane = LongVector.fromArray(LS, IOTA, 0);
-            for (; p + 8 <= to; p += 8) {
-                // z = seed + (p + 1 + lane) · golden, as PolicyInit.sample's counter.
-                LongVector z = lane.add(p + 1L).mul(golden).add(seed);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xbf58476d1ce4e5b9L);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94d049bb133111ebL);
-                z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
-                FloatVector u = ((FloatVector) z.lanewise(VectorOperators.LSHR, 40).convertShape(VectorOperators.L2F, FS8, 0)).mul(0x1.0p-24f);
-                u.mul(2f).sub(1f).mul(bound).intoArray(dst, off + p);
+            while (p + 8 <= to) {
+                int n = Math.min(bits.length, (to - p) & ~7);
+                for (int i = 0; i < n; i += 8) {
+                    // z = seed + (p + i + 1 + lane) · golden: PolicyInit.sample's counter.
+                    LongVector z = lane.add(p + i + 1L).mul(golden).add(seed);
+                    z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xbf58476d1ce4e5b9L);
+                    z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94d049bb133111ebL);
+                    z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+                    z.lanewise(VectorOperators.LSHR, 40).intoArray(bits, i);
+                }
+                for (int i = 0; i < n; i++) dst[off + p + i] = bound * (2f * (bits[i] * 0x1.0p-24f) - 1f);
+                p += n;
             }
         }
         if (p < to) new ScalarKernels().uniformPrior(seed, p, to, bound, dst, off);
     }
 
     private static final VectorSpecies<Long> LS = LongVector.SPECIES_512;
-    private static final VectorSpecies<Float> FS8 = FloatVector.SPECIES_256;
+    private static final ThreadLocal<long[]> PRIOR_BITS = ThreadLocal.withInitial(() -> new long[1024]);
     private static final long[] IOTA = {0, 1, 2, 3, 4, 5, 6, 7};
 }
