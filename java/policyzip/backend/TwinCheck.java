@@ -59,6 +59,7 @@ public final class TwinCheck {
                 knn(be, ref, k[0], k[1], k[2], k[3], k[4], rng, add);
             }
             for (DenseCase c : denseCases(quick)) dense(be, ref, c, rng, add);
+            if (!quick && be.name().equals("cuda")) longReductions(be, ref, LONG_K, rng, add);
             int[][] adam = quick ? new int[][] {{1000, 3, 0}} : new int[][] {{1, 1, 0}, {1000, 7, 1}, {70001, 1000, 0}, {257, 2, 1}};
             for (int[] a : adam) adam(be, ref, a[0], a[1], a[2] == 1, rng, add);
             // {R, C, with shift, in place}
@@ -342,6 +343,63 @@ public final class TwinCheck {
         add.accept(new Result("denseBackward", c.describe() + " (dW)", relError(dw[1], dw[0]), TOLERANCE));
         add.accept(new Result("denseBackward", c.describe() + " (db)", relError(db[1], db[0]), TOLERANCE));
         if (c.dx()) add.accept(new Result("denseBackward", c.describe() + " (dx)", relError(dx[1], dx[0]), TOLERANCE));
+    }
+
+    /** The large policy's P: the autoencoder's longest reductions. */
+    static final int LONG_K = 121_801;
+
+    /**
+     * The autoencoder's two longest reductions at their real size, on a real GPU only (on the emulator they would take
+     * minutes): the encoder's first layer, y [64, 256] = x [64, P] · Wᵀ (split-K on the device), and the decoder's last
+     * layer's input gradient, dx [64, 256] = dz [64, P] · W [P, 256]. Over P = 121,801 terms the CPU twin's sequential
+     * float sum is itself about 10⁻⁵ from the exact value, so both are measured against a double-precision reference:
+     * the device passes within max(TOLERANCE, 2 × the CPU's own error).
+     */
+    static void longReductions(Backend be, CpuBackend ref, int k, SplittableRandom rng, Consumer<Result> add) {
+        int r = 64, j = 256;
+        float[] x = uniform(rng, r * k, 1), w = uniform(rng, j * k, 1), b = new float[j], dzBig = uniform(rng, r * k, 1),
+                wBig = uniform(rng, k * j, 1), dummyY = new float[r * k];
+        double[] yRef = new double[r * j], dxRef = new double[r * j];
+        java.util.stream.IntStream.range(0, r).parallel().forEach(i -> {
+            for (int c = 0; c < j; c++) {
+                double s = 0;
+                for (int q = 0; q < k; q++) s += (double) x[i * k + q] * w[c * k + q];
+                yRef[i * j + c] = s;
+            }
+            double[] acc = new double[j];
+            for (int q = 0; q < k; q++) {
+                double d = dzBig[i * k + q];
+                for (int c = 0; c < j; c++) acc[c] += d * wBig[q * j + c];
+            }
+            System.arraycopy(acc, 0, dxRef, i * j, j);
+        });
+        float[][] y = new float[2][], dx = new float[2][];
+        Backend[] both = {ref, be};
+        for (int i = 0; i < 2; i++) {
+            Backend e = both[i];
+            try (Buffer xb = e.upload(x); Buffer wb = e.upload(w); Buffer bb = e.upload(b); Buffer yb = e.upload(nan(r * j))) {
+                e.denseForward(xb, r, k, wb, bb, j, Activation.IDENTITY, yb);
+                y[i] = read(e, yb);
+            }
+            // Decoder's last layer: input width 256, output width P; only dx is compared (dW and db are short sums).
+            try (Buffer zb = e.upload(uniform(new SplittableRandom(1), r * j, 1)); Buffer wb = e.upload(wBig);
+                 Buffer yb = e.upload(dummyY); Buffer dyb = e.upload(dzBig); Buffer dwb = e.allocate(k * j); Buffer dbb = e.allocate(k);
+                 Buffer dxb = e.upload(nan(r * j))) {
+                e.denseBackward(zb, r, j, wb, k, Activation.IDENTITY, yb, dyb, dwb, dbb, dxb);
+                dx[i] = read(e, dxb);
+            }
+        }
+        add.accept(againstDouble("denseForward", "R=64 I=" + k + " J=256 (the encoder's first layer), against double", y[1], y[0], yRef));
+        add.accept(againstDouble("denseBackward", "R=64 I=256 J=" + k + " (dx of the decoder's last layer), against double", dx[1], dx[0], dxRef));
+    }
+
+    /** The device's error against a double reference, passing within max(TOLERANCE, 2 × the CPU twin's error). */
+    static Result againstDouble(String op, String what, float[] got, float[] cpu, double[] exact) {
+        float[] ex = new float[exact.length];
+        for (int i = 0; i < ex.length; i++) ex[i] = (float) exact[i];
+        double cpuErr = relError(cpu, ex);
+        return new Result(op, what + String.format(java.util.Locale.ROOT, " (the CPU twin's error %.2e)", cpuErr), relError(got, ex),
+                Math.max(TOLERANCE, 2 * cpuErr));
     }
 
     /** One Adam step t on n parameters; with {@code offsets}, param, grad, m and v are slices at offsets 0, 1, 2, 3. Bit-identical. */

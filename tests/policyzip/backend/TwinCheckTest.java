@@ -95,4 +95,30 @@ class TwinCheckTest {
         assertTrue(Math.abs(TwinCheck.relError(new float[] {3, 4.5f}, new float[] {3, 4}) - 0.125) < 1e-9);
         assertTrue(MlpSpec.of("small", 2, 1, policyzip.policy.Activation.RELU, 1f).paramCount() == 17);
     }
+
+    /** The long-reduction check's mechanics at a shorter length (on a GPU it runs at P = 121,801): both CPU kernels pass. */
+    @Test
+    void longReductionsAgainstDoublePassForTheCpu() {
+        try (CpuBackend simd = new CpuBackend(2); CpuBackend scalar = new CpuBackend(policyzip.backend.cpu.KernelsProvider.scalar(), 1)) {
+            java.util.List<TwinCheck.Result> r = new java.util.ArrayList<>();
+            TwinCheck.longReductions(simd, scalar, 3000, new java.util.SplittableRandom(2), r::add);
+            assertTrue(r.size() == 2, r.toString());
+            for (TwinCheck.Result x : r) {
+                assertTrue(x.passed() && x.relError() > 0 && x.relError() < 1e-5, x.toString());
+                assertTrue(x.what().contains("the CPU twin's error"), x.what());
+            }
+        }
+    }
+
+    @Test
+    void aDeviceFurtherFromTheExactSumThanTwiceTheCpuFails() {
+        float[] exactF = {1, 2, 3, 4};
+        double[] exact = {1, 2, 3, 4};
+        float[] cpu = {1, 2, 3, 4.00002f};
+        TwinCheck.Result ok = TwinCheck.againstDouble("op", "case", new float[] {1, 2, 3, 4.00003f}, cpu, exact);
+        TwinCheck.Result bad = TwinCheck.againstDouble("op", "case", new float[] {1, 2, 3.001f, 4}, cpu, exact);
+        assertTrue(ok.passed(), ok.toString());
+        assertTrue(!bad.passed(), bad.toString());
+        assertTrue(TwinCheck.relError(exactF, exactF) == 0);
+    }
 }
