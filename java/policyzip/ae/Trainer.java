@@ -180,12 +180,13 @@ public final class Trainer {
             int b = cfg.batch(), p = mlp.paramCount(), m = cfg.states(), a = mlp.actDim();
             be.write(statesBuf, states, 0);
             double sum = 0;
-            float[] th = new float[b * p];
+            float[] th = null;   // only for chunks holding mutated policies
             try (Buffer theta = be.allocate(b * p)) {
                 for (int from = 0; from < nEval; from += b) {
                     int n = Math.min(b, nEval - from);
                     int[] chunk = Arrays.copyOfRange(idx, from, from + n);
                     Buffer tb = theta.slice(0, n * p);
+                    if (th == null && !ds.contents().refs().allFresh(chunk, n)) th = new float[b * p];
                     ds.contents().refs().load(be, mlp, ds.config().mutationSigma(), chunk, n, tb, th);
                     ae.forward(tb, n);
                     Buffer tg = target.slice(0, n * m * a), pr = pred.slice(0, n * m * a);

@@ -177,7 +177,7 @@ public final class TwinCheck {
             for (int b : bs) {
                 for (int m : ms) {
                     for (StateLayout layout : StateLayout.values()) {
-                        cases.add(new BackwardCase(mlp, b, m, layout, (m + b + layout.ordinal()) % 2 == 0));
+                        for (boolean dStates : new boolean[] {false, true}) cases.add(new BackwardCase(mlp, b, m, layout, dStates));
                     }
                 }
             }

@@ -51,11 +51,11 @@ final class SelfCheckCommand implements Callable<Integer> {
             boolean trained = true;
             if (!noTraining) {
                 TrainingTwin.Setup setup = quick ? TrainingTwin.SMALL : TrainingTwin.MEDIUM;
-                out.println("training: " + setup.describe() + " on " + be.name() + " and on cpu-scalar, same seed ...");
+                out.println("training: " + setup.describe() + " on " + be.name() + " and on cpu-scalar, seed " + TrainingTwin.SEED + " ...");
                 out.flush();
                 TrainingTwin.Result t;
                 try (CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
-                    t = TrainingTwin.run(be, ref, setup, s);
+                    t = TrainingTwin.run(be, ref, setup, TrainingTwin.SEED);
                 }
                 out.println("training: " + t);
                 trained = t.passed();

@@ -58,6 +58,8 @@ public final class CudaBackend implements Backend {
     static final int KNN_KMAX = 64;
     /** Floats of the k-NN's distance block [queries, P] and of the generic forward's workspace: 128 MiB. */
     static final long WORKSPACE_FLOATS = 1L << 25;
+    /** {@link #WORKSPACE_FLOATS}, lowered only by tests so that small problems take the chunked paths. */
+    long workspaceFloats = WORKSPACE_FLOATS;
     private static final int MAX_GRID_Y = 65535;
     static final String[] MODULES = {"mlp_forward", "mlp_backward", "distances", "policy_init", "dense", "elementwise"};
 
@@ -340,7 +342,7 @@ public final class CudaBackend implements Backend {
         sizes[mlp.layers()] = a;
         CUdeviceptr sizesDev = upload(1, sizes);
         long perPolicyHidden = (long) hu * m;
-        int chunk = ca != null || perPolicyHidden == 0 ? batch : (int) Math.max(1, Math.min(batch, WORKSPACE_FLOATS / perPolicyHidden));
+        int chunk = ca != null || perPolicyHidden == 0 ? batch : (int) Math.max(1, Math.min(batch, workspaceFloats / perPolicyHidden));
         chunk = (int) Math.min(chunk, Math.max(1, (1L << 30) / m));
         CUdeviceptr work = ca == null && perPolicyHidden > 0 ? scratch(0, (long) chunk * perPolicyHidden * Float.BYTES) : null;
         for (int b0 = 0; b0 < batch; b0 += chunk) {
@@ -419,7 +421,7 @@ public final class CudaBackend implements Backend {
         DeviceBuffer qa = cast(queries), pa = cast(pool), oa = cast(out);
         enter();
         CUdeviceptr qq = norms(4, qa, rowsQ, dim), pp = norms(5, pa, rowsP, dim);
-        int block = (int) Math.max(1, Math.min(rowsQ, WORKSPACE_FLOATS / rowsP));
+        int block = (int) Math.max(1, Math.min(rowsQ, workspaceFloats / rowsP));
         CUdeviceptr dist = scratch(6, (long) block * rowsP * Float.BYTES);
         for (int q0 = 0; q0 < rowsQ; q0 += block) {
             int qc = Math.min(block, rowsQ - q0);
@@ -511,7 +513,7 @@ public final class CudaBackend implements Backend {
             int maxUnits = a;
             for (int l = 0; l + 1 < layers; l++) maxUnits = Math.max(maxUnits, mlp.out(l));
             long wsOf = (long) maxUnits * m;   // one policy's dz, in either workspace
-            int chunk = (int) Math.max(1, Math.min(Math.min(batch, MAX_GRID_Y), WORKSPACE_FLOATS / (2 * wsOf)));
+            int chunk = (int) Math.max(1, Math.min(Math.min(batch, MAX_GRID_Y), workspaceFloats / (2 * wsOf)));
             var ws = scratch(11, 2 * chunk * wsOf * Float.BYTES);
             for (int b0 = 0; b0 < batch; b0 += chunk) {
                 int nb = Math.min(chunk, batch - b0);
@@ -719,6 +721,7 @@ public final class CudaBackend implements Backend {
     /** Frees every buffer still open and the scratch areas, then releases the driver; the first failure is rethrown after. */
     @Override public synchronized void close() {
         if (closed) return;
+        // After a sticky device error every call fails; the context is still released, and the first failure reported.
         RuntimeException failure = null;
         try {
             driver.enter();
@@ -734,8 +737,14 @@ public final class CudaBackend implements Backend {
                     if (failure == null) failure = e;
                 }
             }
-            driver.close();
+        } catch (RuntimeException e) {
+            if (failure == null) failure = e;
         } finally {
+            try {
+                driver.close();
+            } catch (RuntimeException e) {
+                if (failure == null) failure = e;
+            }
             closed = true;
             host.close();
         }

@@ -178,10 +178,14 @@ final class GpuDriver implements Driver {
 
     @Override public void synchronize() { cuCtxSynchronize(); }
 
+    /** Unloads the modules and releases the primary context, even when unloading fails (a sticky error). */
     @Override public void close() {
-        for (CUmodule m : modules) cuModuleUnload(m);
-        modules.clear();
-        functions.clear();
-        cuDevicePrimaryCtxRelease(device);
+        try {
+            for (CUmodule m : modules) cuModuleUnload(m);
+        } finally {
+            modules.clear();
+            functions.clear();
+            cuDevicePrimaryCtxRelease(device);
+        }
     }
 }

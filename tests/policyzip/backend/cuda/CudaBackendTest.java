@@ -108,6 +108,47 @@ class CudaBackendTest {
         }
     }
 
+    /**
+     * The layered mlpBackward in chunks of policies (ae-large-512 on a GPU runs 4 chunks of at most 163): the workspace
+     * lowered so that a 2-33-17-1 net on M = 70 takes 2 policies at a time, B = 5 in 3 chunks, both layouts, with
+     * dL/d(states); against the CPU from the same forward outputs.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"cuda", "cuda-emu"})
+    void chunkedLayeredBackwardMatchesTheCpu(String kind) {
+        SplittableRandom rng = new SplittableRandom(13);
+        MlpSpec mlp = new MlpSpec(2, new int[] {33, 17}, 1, Activation.TANH, 1.5f);
+        int b = 5, m = 70, p = mlp.paramCount(), o = mlp.obsDim(), hu = mlp.hiddenUnits();
+        try (CudaBackend be = open(kind); CpuBackend cpu = new CpuBackend(2)) {
+            be.workspaceFloats = 2L * 2 * 33 * m;
+            for (StateLayout layout : StateLayout.values()) {
+                int nStates = layout == StateLayout.SHARED ? m * o : b * m * o;
+                float[] theta = uniform(rng, b * p), states = uniform(rng, nStates), dA = uniform(rng, b * m);
+                float[] actions = new float[b * m], cache = new float[b * hu * m];
+                try (Buffer th = cpu.upload(theta); Buffer st = cpu.upload(states); Buffer ac = cpu.allocate(b * m);
+                     Buffer ca = cpu.allocate(b * hu * m)) {
+                    cpu.mlpForward(mlp, th, b, st, layout, m, ac, ca);
+                    cpu.read(ac, actions, 0);
+                    cpu.read(ca, cache, 0);
+                }
+                float[][] dTheta = new float[2][b * p], dStates = new float[2][nStates];
+                for (int i = 0; i < 2; i++) {
+                    Backend e = i == 0 ? cpu : be;
+                    try (Buffer th = e.upload(theta); Buffer st = e.upload(states); Buffer ac = e.upload(actions); Buffer ca = e.upload(cache);
+                         Buffer da = e.upload(dA); Buffer dt = e.allocate(b * p); Buffer ds = e.allocate(nStates)) {
+                        e.mlpBackward(mlp, th, b, st, layout, m, ac, ca, da, dt, ds);
+                        e.read(dt, dTheta[i], 0);
+                        e.read(ds, dStates[i], 0);
+                    }
+                }
+                assertTrue(TwinCheck.relError(dTheta[1], dTheta[0]) <= TwinCheck.TOLERANCE, layout + " dθ: " + TwinCheck.relError(dTheta[1], dTheta[0]));
+                assertTrue(TwinCheck.relError(dStates[1], dStates[0]) <= TwinCheck.TOLERANCE,
+                        layout + " dStates: " + TwinCheck.relError(dStates[1], dStates[0]));
+            }
+            assertEquals(0, be.liveBuffers());
+        }
+    }
+
     private static void forward(CudaBackend be, CpuBackend cpu, MlpSpec mlp, int batch, int m, SplittableRandom rng) {
         float[] theta = uniform(rng, batch * mlp.paramCount()), states = uniform(rng, m * mlp.obsDim());
         float[][] a = new float[2][batch * m * mlp.actDim()];
