@@ -62,7 +62,7 @@ public interface Backend extends AutoCloseable {
      * seeds cross the bus.
      */
     default void initPolicies(MlpSpec mlp, long[] seeds, Buffer theta) {
-        Shapes.length("theta", theta, (long) seeds.length * mlp.paramCount(), "[B=" + seeds.length + ", P=" + mlp.paramCount() + "]");
+        Shapes.initPolicies(mlp, seeds, theta);
         write(theta, PolicyInit.initialize(mlp, seeds), 0);
     }
 

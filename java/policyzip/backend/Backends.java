@@ -87,31 +87,27 @@ public final class Backends {
 
     /** The CUDA backend on the CPU emulator; any failure becomes one line: "backend 'cuda-emu' is not available: ...". */
     private static Backend openEmulator(int threads) {
-        String reason;
-        try {
-            return (Backend) Class.forName("policyzip.backend.cuda.CudaBackend").getMethod("openEmulator", int.class).invoke(null, threads);
-        } catch (InvocationTargetException e) {
-            Throwable c = e.getCause();
-            reason = c instanceof IllegalStateException ? c.getMessage() : oneLine(c);
-        } catch (LinkageError e) {
-            reason = "JCuda's classes are not on the class path (" + oneLine(e) + ")";
-        } catch (ReflectiveOperationException e) {
-            reason = "the CUDA backend is not in this build (" + oneLine(e) + ")";
-        }
-        throw new IllegalStateException("backend 'cuda-emu' is not available: " + reason);
+        Opened o = open("openEmulator", threads, "JCuda's classes are not on the class path");
+        if (o.backend() != null) return o.backend();
+        throw new IllegalStateException("backend 'cuda-emu' is not available: " + o.reason());
     }
 
     private record Opened(Backend backend, String reason) {}
 
     private static Opened tryOpen(int threads) {
+        return open("open", threads, "JCuda is not on the class path or cannot load");
+    }
+
+    /** {@code CudaBackend.<factory>(threads)} by reflection (the CPU-only build has no JCuda), or the reason it failed. */
+    private static Opened open(String factory, int threads, String linkageReason) {
         String reason;
         try {
-            return new Opened((Backend) Class.forName("policyzip.backend.cuda.CudaBackend").getMethod("open", int.class).invoke(null, threads), null);
+            return new Opened((Backend) Class.forName("policyzip.backend.cuda.CudaBackend").getMethod(factory, int.class).invoke(null, threads), null);
         } catch (InvocationTargetException e) {
             Throwable c = e.getCause();
             reason = c instanceof IllegalStateException ? c.getMessage() : oneLine(c);
         } catch (LinkageError e) {
-            reason = "JCuda is not on the class path or cannot load (" + oneLine(e) + ")";
+            reason = linkageReason + " (" + oneLine(e) + ")";
         } catch (ReflectiveOperationException e) {
             reason = "the CUDA backend is not in this build (" + oneLine(e) + ")";
         }

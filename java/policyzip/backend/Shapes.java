@@ -54,6 +54,63 @@ public final class Shapes {
         length("y", y, (long) rows * out, "[R=" + rows + ", J=" + out + "]");
     }
 
+    /** Checks the arguments of {@link Backend#initPolicies}. */
+    public static void initPolicies(MlpSpec mlp, long[] seeds, Buffer theta) {
+        length("theta", theta, (long) seeds.length * mlp.paramCount(), "[B=" + seeds.length + ", P=" + mlp.paramCount() + "]");
+    }
+
+    /** Checks the arguments of {@link Backend#mlpBackward} (the forward's, activations required, and the gradients). */
+    public static void mlpBackward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m, Buffer actions,
+                                   Buffer activations, Buffer dActions, Buffer dTheta, Buffer dStates) {
+        mlp(mlp, theta, batch, states, layout, m, actions, activations);
+        if (activations == null) throw new IllegalArgumentException("activations is null: run mlpForward with an activations buffer first");
+        length("dActions", dActions, (long) batch * m * mlp.actDim(), "[B, M, A]");
+        length("dTheta", dTheta, (long) batch * mlp.paramCount(), "[B, P]");
+        optionalLength("dStates", dStates, layout.length(batch, m, mlp.obsDim()), layout == StateLayout.SHARED ? "[M, O]" : "[B, M, O]");
+    }
+
+    /** Checks the arguments of {@link Backend#denseForward}. */
+    public static void denseForward(Buffer x, int rows, int in, Buffer w, Buffer b, int out, Buffer y) {
+        dense(x, rows, in, w, out, y);
+        length("b", b, out, "[J=" + out + "]");
+    }
+
+    /** Checks the arguments of {@link Backend#denseBackward}. */
+    public static void denseBackward(Buffer x, int rows, int in, Buffer w, int out, Buffer y, Buffer dy, Buffer dw, Buffer db, Buffer dx) {
+        dense(x, rows, in, w, out, y);
+        length("dy", dy, (long) rows * out, "[R, J]");
+        length("dW", dw, (long) out * in, "[J, I]");
+        length("db", db, out, "[J]");
+        optionalLength("dx", dx, (long) rows * in, "[R, I]");
+    }
+
+    /** Checks the arguments of {@link Backend#adamStep}: t >= 1, grad, m and v as long as param. */
+    public static void adam(int t, Buffer param, Buffer grad, Buffer m, Buffer v) {
+        if (t < 1) throw new IllegalArgumentException("Adam step t must be >= 1, got " + t);
+        int n = param.length();
+        length("grad", grad, n, "[n]");
+        length("m", m, n, "[n]");
+        length("v", v, n, "[n]");
+    }
+
+    /** Checks the arguments of {@link Backend#columnAffine}. */
+    public static void columnAffine(Buffer x, int rows, int cols, Buffer scale, Buffer shift, Buffer y) {
+        positive("rows R", rows);
+        positive("columns C", cols);
+        length("x", x, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
+        length("y", y, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
+        length("scale", scale, cols, "[C=" + cols + "]");
+        optionalLength("shift", shift, cols, "[C=" + cols + "]");
+    }
+
+    /** Checks the arguments of {@link Backend#meanSquaredError}. */
+    public static void meanSquaredError(Buffer pred, Buffer target, Buffer grad) {
+        int n = pred.length();
+        positive("elements n", n);
+        length("target", target, n, "[n=" + n + "]");
+        optionalLength("grad", grad, n, "[n=" + n + "]");
+    }
+
     /** Checks the arguments of {@link Backend#knnSquaredDistances}. */
     public static void knn(Buffer queries, int rowsQ, Buffer pool, int rowsP, int dim, int k, int selfOffset, Buffer out) {
         positive("query rows Q", rowsQ);

@@ -3,8 +3,6 @@ package policyzip.backend;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import policyzip.backend.cpu.CpuBackend;
@@ -28,23 +26,8 @@ class TwinCheckTest {
     @Test
     void oneWrongActionFailsTheForwardCases() {
         try (CpuBackend cpu = new CpuBackend(1)) {
-            Backend wrong = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> {
-                Object res;
-                try {
-                    res = m.invoke(cpu, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
-                if (m.getName().equals("mlpForward")) {
-                    // actions[0] off by 1e-3 (actions lie in ±scale, scale <= 2): far above the 1e-5 tolerance.
-                    Buffer actions = (Buffer) args[6];
-                    float[] a = new float[actions.length()];
-                    cpu.read(actions, a, 0);
-                    a[0] += 1e-3f;
-                    cpu.write(actions, a, 0);
-                }
-                return res;
-            });
+            // actions[0] off by 1e-3 (actions lie in ±scale, scale <= 2): far above the 1e-5 tolerance.
+            Backend wrong = Corrupted.backend(cpu, "mlpForward", 6, a -> a[0] += 1e-3f);
             List<TwinCheck.Result> r = TwinCheck.run(wrong, 5, true, null);
             for (TwinCheck.Result x : r) {
                 boolean forwardActions = x.op().equals("mlpForward") && !x.what().endsWith("(activations)");
@@ -57,24 +40,11 @@ class TwinCheckTest {
     @Test
     void oneWrongGradientFailsTheBackwardCases() {
         try (CpuBackend cpu = new CpuBackend(1)) {
-            Backend wrong = (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class}, (proxy, m, args) -> {
-                Object res;
-                try {
-                    res = m.invoke(cpu, args);
-                } catch (InvocationTargetException e) {
-                    throw e.getCause();
-                }
-                if (m.getName().equals("mlpBackward")) {
-                    // dθ[0] off by 1e-3 of the largest |dθ|: far above the 1e-5 tolerance of the max-norm.
-                    Buffer dTheta = (Buffer) args[9];
-                    float[] g = new float[dTheta.length()];
-                    cpu.read(dTheta, g, 0);
-                    float max = 0;
-                    for (float v : g) max = Math.max(max, Math.abs(v));
-                    g[0] += 1e-3f * max;
-                    cpu.write(dTheta, g, 0);
-                }
-                return res;
+            // dθ[0] off by 1e-3 of the largest |dθ|: far above the 1e-5 tolerance of the max-norm.
+            Backend wrong = Corrupted.backend(cpu, "mlpBackward", 9, g -> {
+                float max = 0;
+                for (float v : g) max = Math.max(max, Math.abs(v));
+                g[0] += 1e-3f * max;
             });
             List<TwinCheck.Result> r = TwinCheck.run(wrong, 6, true, null);
             long backward = r.stream().filter(x -> x.op().equals("mlpBackward")).count();

@@ -91,7 +91,7 @@ public final class CpuBackend implements Backend {
     /** θ from seeds straight into the buffer, policies in fixed chunks on the backend's threads (bit-identical to the default). */
     @Override public void initPolicies(MlpSpec mlp, long[] seeds, Buffer theta) {
         int p = mlp.paramCount();
-        Shapes.length("theta", theta, (long) seeds.length * p, "[B=" + seeds.length + ", P=" + p + "]");
+        Shapes.initPolicies(mlp, seeds, theta);
         ArrayBuffer t = cast(theta);
         int chunk = (int) Math.max(1, Math.min(seeds.length, (1L << 16) / Math.max(1, p)));
         par.forEach((seeds.length + chunk - 1) / chunk, c -> {
@@ -180,12 +180,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void mlpBackward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m, Buffer actions,
                             Buffer activations, Buffer dActions, Buffer dTheta, Buffer dStates) {
-        Shapes.mlp(mlp, theta, batch, states, layout, m, actions, activations);
-        if (activations == null) throw new IllegalArgumentException("activations is null: run mlpForward with an activations buffer first");
-        Shapes.length("dActions", dActions, (long) batch * m * mlp.actDim(), "[B, M, A]");
-        Shapes.length("dTheta", dTheta, (long) batch * mlp.paramCount(), "[B, P]");
+        Shapes.mlpBackward(mlp, theta, batch, states, layout, m, actions, activations, dActions, dTheta, dStates);
         int o = mlp.obsDim();
-        Shapes.optionalLength("dStates", dStates, layout.length(batch, m, o), layout == StateLayout.SHARED ? "[M, O]" : "[B, M, O]");
         ArrayBuffer th = cast(theta), st = cast(states), act = cast(actions), cache = cast(activations),
                 dA = cast(dActions), dTh = cast(dTheta), dS = cast(dStates);
         float[] sharedT = layout == StateLayout.SHARED ? transpose(st.data, st.offset, m, o, null) : null;
@@ -281,8 +277,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void denseForward(Buffer x, int rows, int in, Buffer w, Buffer b, int out, Activation act, Buffer y) {
-        Shapes.dense(x, rows, in, w, out, y);
-        Shapes.length("b", b, out, "[J=" + out + "]");
+        Shapes.denseForward(x, rows, in, w, b, out, y);
         ArrayBuffer xa = cast(x), wa = cast(w), ba = cast(b), ya = cast(y);
         int chunks = (out + COLUMN_CHUNK - 1) / COLUMN_CHUNK;
         if (rows == 1) {
@@ -338,11 +333,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void denseBackward(Buffer x, int rows, int in, Buffer w, int out, Activation act, Buffer y, Buffer dy,
                               Buffer dw, Buffer db, Buffer dx) {
-        Shapes.dense(x, rows, in, w, out, y);
-        Shapes.length("dy", dy, (long) rows * out, "[R, J]");
-        Shapes.length("dW", dw, (long) out * in, "[J, I]");
-        Shapes.length("db", db, out, "[J]");
-        Shapes.optionalLength("dx", dx, (long) rows * in, "[R, I]");
+        Shapes.denseBackward(x, rows, in, w, out, y, dy, dw, db, dx);
         ArrayBuffer xa = cast(x), wa = cast(w), ya = cast(y), dya = cast(dy), dwa = cast(dw), dba = cast(db), dxa = cast(dx);
         float[] dz = new float[rows * out];
         int rowChunk = Math.max(1, (1 << 16) / out);
@@ -378,11 +369,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void adamStep(AdamConfig cfg, int t, Buffer param, Buffer grad, Buffer m, Buffer v) {
-        if (t < 1) throw new IllegalArgumentException("Adam step t must be >= 1, got " + t);
+        Shapes.adam(t, param, grad, m, v);
         int n = param.length();
-        Shapes.length("grad", grad, n, "[n]");
-        Shapes.length("m", m, n, "[n]");
-        Shapes.length("v", v, n, "[n]");
         ArrayBuffer p = cast(param), g = cast(grad), ma = cast(m), va = cast(v);
         if (p.offset != g.offset || p.offset != ma.offset || p.offset != va.offset) {
             // Kernels index all four arrays with one offset: copy through aligned views otherwise.
@@ -406,12 +394,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void columnAffine(Buffer x, int rows, int cols, Buffer scale, Buffer shift, Buffer y) {
-        Shapes.positive("rows R", rows);
-        Shapes.positive("columns C", cols);
-        Shapes.length("x", x, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
-        Shapes.length("y", y, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
-        Shapes.length("scale", scale, cols, "[C=" + cols + "]");
-        Shapes.optionalLength("shift", shift, cols, "[C=" + cols + "]");
+        Shapes.columnAffine(x, rows, cols, scale, shift, y);
         ArrayBuffer xa = cast(x), ya = cast(y), sc = cast(scale), sh = cast(shift);
         int rowChunk = Math.max(1, (1 << 16) / cols);
         par.forEach((rows + rowChunk - 1) / rowChunk, c -> {
@@ -424,10 +407,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public double meanSquaredError(Buffer pred, Buffer target, Buffer grad) {
+        Shapes.meanSquaredError(pred, target, grad);
         int n = pred.length();
-        Shapes.positive("elements n", n);
-        Shapes.length("target", target, n, "[n=" + n + "]");
-        Shapes.optionalLength("grad", grad, n, "[n=" + n + "]");
         ArrayBuffer p = cast(pred), t = cast(target), g = cast(grad);
         int chunk = 1 << 16, chunks = (n + chunk - 1) / chunk;
         double[] partial = new double[chunks];

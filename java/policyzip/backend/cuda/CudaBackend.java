@@ -357,7 +357,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void initPolicies(MlpSpec mlp, long[] seeds, Buffer theta) {
         int p = mlp.paramCount();
-        Shapes.length("theta", theta, (long) seeds.length * p, "[B=" + seeds.length + ", P=" + p + "]");
+        Shapes.initPolicies(mlp, seeds, theta);
         if (seeds.length == 0) return;
         DeviceBuffer th = cast(theta);
         enter();
@@ -480,12 +480,8 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void mlpBackward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m, Buffer actions,
                                          Buffer activations, Buffer dActions, Buffer dTheta, Buffer dStates) {
-        Shapes.mlp(mlp, theta, batch, states, layout, m, actions, activations);
-        if (activations == null) throw new IllegalArgumentException("activations is null: run mlpForward with an activations buffer first");
-        Shapes.length("dActions", dActions, (long) batch * m * mlp.actDim(), "[B, M, A]");
-        Shapes.length("dTheta", dTheta, (long) batch * mlp.paramCount(), "[B, P]");
+        Shapes.mlpBackward(mlp, theta, batch, states, layout, m, actions, activations, dActions, dTheta, dStates);
         int o = mlp.obsDim();
-        Shapes.optionalLength("dStates", dStates, layout.length(batch, m, o), layout == StateLayout.SHARED ? "[M, O]" : "[B, M, O]");
         var th = cast(theta);
         var st = cast(states);
         var ac = cast(actions);
@@ -560,8 +556,7 @@ public final class CudaBackend implements Backend {
     /** y [R, J] = act(x [R, I] · Wᵀ + b): {@code dense_gemm_nt} with bias and activation in its epilogue (or split-K). */
     @Override
     public synchronized void denseForward(Buffer x, int rows, int in, Buffer w, Buffer b, int out, Activation act, Buffer y) {
-        Shapes.dense(x, rows, in, w, out, y);
-        Shapes.length("b", b, out, "[J=" + out + "]");
+        Shapes.denseForward(x, rows, in, w, b, out, y);
         DeviceBuffer xa = cast(x), wa = cast(w), ba = cast(b), ya = cast(y);
         enter();
         gemm("dense_gemm_nt", xa.ptr(), in, wa.ptr(), in, ya.ptr(), out, rows, out, in, ba.ptr(), act.ordinal());
@@ -575,11 +570,7 @@ public final class CudaBackend implements Backend {
     @Override
     public synchronized void denseBackward(Buffer x, int rows, int in, Buffer w, int out, Activation act, Buffer y, Buffer dy, Buffer dw,
                                            Buffer db, Buffer dx) {
-        Shapes.dense(x, rows, in, w, out, y);
-        Shapes.length("dy", dy, (long) rows * out, "[R, J]");
-        Shapes.length("dW", dw, (long) out * in, "[J, I]");
-        Shapes.length("db", db, out, "[J]");
-        Shapes.optionalLength("dx", dx, (long) rows * in, "[R, I]");
+        Shapes.denseBackward(x, rows, in, w, out, y, dy, dw, db, dx);
         DeviceBuffer xa = cast(x), wa = cast(w), ya = cast(y), dya = cast(dy), dwa = cast(dw), dba = cast(db), dxa = cast(dx);
         enter();
         boolean identity = act == Activation.IDENTITY;
@@ -638,11 +629,8 @@ public final class CudaBackend implements Backend {
     /** {@code adam_step}, one thread per parameter; the bias corrections computed here as ScalarKernels.adam does. */
     @Override
     public synchronized void adamStep(AdamConfig cfg, int t, Buffer param, Buffer grad, Buffer m, Buffer v) {
-        if (t < 1) throw new IllegalArgumentException("Adam step t must be >= 1, got " + t);
+        Shapes.adam(t, param, grad, m, v);
         int n = param.length();
-        Shapes.length("grad", grad, n, "[n]");
-        Shapes.length("m", m, n, "[n]");
-        Shapes.length("v", v, n, "[n]");
         DeviceBuffer pa = cast(param), ga = cast(grad), ma = cast(m), va = cast(v);
         enter();
         float c1 = (float) (1.0 / (1.0 - Math.pow(cfg.beta1(), t)));
@@ -654,12 +642,7 @@ public final class CudaBackend implements Backend {
     /** {@code column_affine}, one thread per element (in place when y is x). */
     @Override
     public synchronized void columnAffine(Buffer x, int rows, int cols, Buffer scale, Buffer shift, Buffer y) {
-        Shapes.positive("rows R", rows);
-        Shapes.positive("columns C", cols);
-        Shapes.length("x", x, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
-        Shapes.length("y", y, (long) rows * cols, "[R=" + rows + ", C=" + cols + "]");
-        Shapes.length("scale", scale, cols, "[C=" + cols + "]");
-        Shapes.optionalLength("shift", shift, cols, "[C=" + cols + "]");
+        Shapes.columnAffine(x, rows, cols, scale, shift, y);
         DeviceBuffer xa = cast(x), ya = cast(y), sc = cast(scale), sh = cast(shift);
         enter();
         launch("column_affine", ceilDiv((long) rows * cols, 256), 1, 256, xa.ptr(), rows, cols, sc.ptr(), ptr(sh), ya.ptr());
@@ -674,10 +657,8 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public synchronized double meanSquaredError(Buffer pred, Buffer target, Buffer grad) {
+        Shapes.meanSquaredError(pred, target, grad);
         int n = pred.length();
-        Shapes.positive("elements n", n);
-        Shapes.length("target", target, n, "[n=" + n + "]");
-        Shapes.optionalLength("grad", grad, n, "[n=" + n + "]");
         DeviceBuffer pa = cast(pred), ta = cast(target), ga = cast(grad);
         enter();
         int blocks = (int) ceilDiv(n, MSE_CHUNK);
