@@ -7,11 +7,15 @@
 # (every kernel against its CPU twin, synchronising after every launch, then 100 training steps on the GPU and on
 # the CPU from one seed); `policyzip bench` on cuda; the PyTorch yardsticks (bench/gpu/torch_ae_step.py,
 # torch_forward.py); `policyzip bench` on the CPU for the same workloads; `policyzip demo --backend cuda` (dataset,
-# training and recovery end to end on the device).
+# training and recovery end to end on the device); then `policyzip reproduce mountaincar --backend cuda` at full
+# scale for whatever time is left (it resumes from its folder, so a cut-off run is a partial table, never a wrong one).
+# The device tool returns at most 8 files, so the raw output is packed into $OUT/raw.tar.gz after every step (a run
+# killed at its limit still returns everything up to its last finished step) beside $OUT/status.txt.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 OUT="${OUT:-bench/results/device-$(date +%Y-%m-%d)}"
-mkdir -p "$OUT"
+RAW="${RAW:-/tmp/policyzip-device-raw}"
+mkdir -p "$OUT" "$RAW"
 JAVA="${JAVA:-jre25/bin/java}"
 JAR=target/policyzip.jar
 [ -x "$JAVA" ] || { echo "run-device: no Java runtime at $JAVA (make one with bench/gpu/make-jre.sh and carry jre25/)" >&2; exit 2; }
@@ -24,19 +28,24 @@ step() {   # step NAME SECONDS COMMAND...: output to $OUT/NAME.txt, status to $O
   if [ "$left" -lt 20 ]; then echo "$name skipped: ${left}s left of DEADLINE=$DEADLINE" | tee -a "$OUT/status.txt"; return; fi
   [ "$secs" -gt "$left" ] && secs=$left
   local t0=$SECONDS
-  timeout "$secs" "$@" > "$OUT/$name.txt" 2>&1
+  timeout "$secs" "$@" > "$RAW/$name.txt" 2>&1
   local rc=$?
   echo "$name rc=$rc $((SECONDS - t0))s" | tee -a "$OUT/status.txt"
-  tail -n 4 "$OUT/$name.txt"
+  tail -n 4 "$RAW/$name.txt" | tr '\r' '\n' | tail -n 4
+  pack
 }
+pack() { cp "$OUT/status.txt" "$RAW/"; tar czf "$OUT/raw.tar.gz.part" -C "$RAW" . && mv "$OUT/raw.tar.gz.part" "$OUT/raw.tar.gz"; }
 : > "$OUT/status.txt"
-{ date -u; nvidia-smi; nvidia-smi --query-gpu=name,clocks.max.sm,clocks.sm,power.limit --format=csv; "$JAVA" -version; } > "$OUT/device.txt" 2>&1
+{ date -u; nvidia-smi; nvidia-smi --query-gpu=name,clocks.max.sm,clocks.sm,power.limit --format=csv; "$JAVA" -version; } > "$RAW/device.txt" 2>&1
 W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512
 step info 30 "${PZ[@]}" info
 step selfcheck 150 env POLICYZIP_CUDA_SYNC=1 "${PZ[@]}" selfcheck --backend cuda
-step bench-cuda 120 "${PZ[@]}" bench --backend cuda -w "$W" --reps 5 --seconds 1 --warmup 1 --json "$OUT/bench-cuda.json"
-step torch-ae 60 python3 bench/gpu/torch_ae_step.py --reps 30 --json "$OUT/torch-ae.json"
-step torch-fwd 60 python3 bench/gpu/torch_forward.py --reps 20 --json "$OUT/torch-fwd.json"
-step bench-cpu 120 "${PZ[@]}" bench --backend cpu -w "$W" --reps 3 --seconds 1 --warmup 1 --json "$OUT/bench-cpu.json"
-step demo-cuda 120 "${PZ[@]}" demo --backend cuda --dir "$OUT/demo"
+step bench-cuda 120 "${PZ[@]}" bench --backend cuda -w "$W" --reps 5 --seconds 1 --warmup 1 --json "$RAW/bench-cuda.json"
+step torch-ae 60 python3 bench/gpu/torch_ae_step.py --reps 30 --json "$RAW/torch-ae.json"
+step torch-fwd 60 python3 bench/gpu/torch_forward.py --reps 20 --json "$RAW/torch-fwd.json"
+step bench-cpu 120 "${PZ[@]}" bench --backend cpu -w "$W" --reps 3 --seconds 1 --warmup 1 --json "$RAW/bench-cpu.json"
+step demo-cuda 120 "${PZ[@]}" demo --backend cuda --dir "$RAW/demo"
+# the full-scale table with what is left; its working folder (datasets, checkpoints) stays on the device machine
+step reproduce-full $((DEADLINE - SECONDS)) "${PZ[@]}" reproduce mountaincar --backend cuda --dir "${REPRO_DIR:-/tmp/policyzip-reproduce}"
+ls -l --time-style=+%FT%T "${REPRO_DIR:-/tmp/policyzip-reproduce}" > "$RAW/reproduce-files.txt" 2>&1; pack
 cat "$OUT/status.txt"
