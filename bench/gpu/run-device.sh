@@ -44,7 +44,8 @@ step bench-cuda 120 "${PZ[@]}" bench --backend cuda -w "$W" --reps 5 --seconds 1
 step torch-ae 60 python3 bench/gpu/torch_ae_step.py --reps 30 --json "$RAW/torch-ae.json"
 step torch-fwd 60 python3 bench/gpu/torch_forward.py --reps 20 --json "$RAW/torch-fwd.json"
 step bench-cpu 120 "${PZ[@]}" bench --backend cpu -w "$W" --reps 3 --seconds 1 --warmup 1 --json "$RAW/bench-cpu.json"
-step demo-cuda 120 "${PZ[@]}" demo --backend cuda --dir "$RAW/demo"
+step demo-cuda 120 "${PZ[@]}" demo --backend cuda --dir /tmp/policyzip-demo   # its dataset and checkpoint stay there:
+mkdir -p "$RAW/demo"; cp /tmp/policyzip-demo/*.csv /tmp/policyzip-demo/*.png "$RAW/demo/" 2>/dev/null; pack   # 16 MiB a file
 # the full-scale table with what is left; its working folder (datasets, checkpoints) stays on the device machine
 step reproduce-full $((DEADLINE - SECONDS)) "${PZ[@]}" reproduce mountaincar --backend cuda --dir "${REPRO_DIR:-/tmp/policyzip-reproduce}"
 ls -l --time-style=+%FT%T "${REPRO_DIR:-/tmp/policyzip-reproduce}" > "$RAW/reproduce-files.txt" 2>&1; pack
