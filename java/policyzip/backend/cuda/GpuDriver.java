@@ -197,14 +197,16 @@ final class GpuDriver implements Driver {
             if (profile == null) {
                 cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, 0, null, Pointer.to(ps), null);
             } else {
-                CUevent start = event(), stop = event();
+                CUevent start = null, stop = null;
                 try {
+                    start = event();
+                    stop = event();
                     cuEventRecord(start, null);
                     cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, 0, null, Pointer.to(ps), null);
                     cuEventRecord(stop, null);
                 } catch (CudaException e) {
-                    eventPool.push(start);
-                    eventPool.push(stop);
+                    if (start != null) eventPool.push(start);
+                    if (stop != null) eventPool.push(stop);
                     throw e;
                 }
                 pending.add(new Timed(kernel, start, stop));
