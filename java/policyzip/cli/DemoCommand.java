@@ -72,8 +72,9 @@ final class DemoCommand implements Runnable {
 
             out.printf(Locale.ROOT, "2. Behavioural autoencoder: %,d steps of B=128 policies × M=256 fresh states%n", steps);
             Checkpoint c = TrainCommand.train(be, ds, tcfg, ckpt, false, err);
-            TrainCommand.writeCsv(ckpt.resolveSibling(ckpt.getFileName() + ".loss.csv"), c);
-            TrainCommand.writeLossPlot(ckpt.resolveSibling(ckpt.getFileName() + ".loss.png"), c);
+            Path lossCsv = ckpt.resolveSibling(ckpt.getFileName() + ".loss.csv");
+            TrainCommand.writeCsv(lossCsv, c);
+            boolean lossPng = TrainCommand.writeLossPlot(ckpt.resolveSibling(ckpt.getFileName() + ".loss.png"), lossCsv, c, err);
             long t2 = System.nanoTime();
             double[] tl = c.trainLoss();
             double trainEnd = Arrays.stream(tl, Math.max(0, tl.length - 50), tl.length).average().orElse(Double.NaN);
@@ -88,9 +89,10 @@ final class DemoCommand implements Runnable {
             }
             Path prefix = ckpt.resolveSibling(ckpt.getFileName() + ".recovery");
             RecoverCommand.print(out, r, ds, c);
-            RecoverCommand.write(prefix, r, ds, c);
+            boolean recoveryPngs = RecoverCommand.write(prefix, r, ds, c, err);
             long t3 = System.nanoTime();
-            out.printf(Locale.ROOT, "   files: %s.{json,csv,<task>.png}, %s.loss.{csv,png} (%s)%n%n", prefix, ckpt, Progress.seconds((t3 - t2) / 1e9));
+            out.printf(Locale.ROOT, "   files: %s.{json,csv%s}, %s.loss.%s (%s)%n%n", prefix, recoveryPngs ? ",<task>.png" : "", ckpt,
+                    lossPng ? "{csv,png}" : "csv", Progress.seconds((t3 - t2) / 1e9));
 
             Recovery.TaskRecovery h = r.tasks().stream().filter(t -> t.task().equals("height")).findFirst().orElse(r.tasks().get(0));
             double rms = Math.sqrt(heldOut);

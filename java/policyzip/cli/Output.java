@@ -2,10 +2,12 @@ package policyzip.cli;
 
 import com.google.gson.GsonBuilder;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import policyzip.io.ArrayFile;
 
 /** Result files and number formatting for the commands. */
@@ -20,6 +22,15 @@ final class Output {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A figure from {@link policyzip.eval.Plots}: whether it was drawn; if it was skipped (no AWT in this runtime), its one
+     * line on {@code err}.
+     */
+    static boolean figure(PrintWriter err, Optional<String> skipped) {
+        skipped.ifPresent(line -> err.println("policyzip: " + line));
+        return skipped.isEmpty();
     }
 
     /** 3 significant digits in engineering-friendly form: 1.23e+08, 45.6, -0.123. */

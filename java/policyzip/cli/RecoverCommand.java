@@ -48,12 +48,13 @@ final class RecoverCommand implements Runnable {
             }
         }
         print(out, r, ds, ck);
+        boolean figures;
         try {
-            write(prefix, r, ds, ck);
+            figures = write(prefix, r, ds, ck, err);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write " + prefix + ".*: " + e.getMessage());
         }
-        out.println("wrote " + prefix + ".json, .csv" + (r.latent() <= 3 ? " and .<task>.png" : ""));
+        out.println("wrote " + prefix + ".json, .csv" + (figures ? " and .<task>.png" : ""));
     }
 
     static void print(PrintWriter out, Recovery.Result r, Dataset ds, Checkpoint ck) {
@@ -73,7 +74,11 @@ final class RecoverCommand implements Runnable {
         }
     }
 
-    static void write(Path prefix, Recovery.Result r, Dataset ds, Checkpoint ck) throws IOException {
+    /**
+     * prefix.json (summary), prefix.csv (every latent point's returns), and for K <= 3 a figure per task, prefix.TASK.png;
+     * a figure this runtime cannot draw is one line on {@code err} instead. Whether there are figures (all drawn).
+     */
+    static boolean write(Path prefix, Recovery.Result r, Dataset ds, Checkpoint ck, PrintWriter err) throws IOException {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("dataset", ds.path().toString());
         doc.put("checkpoint_step", ck.step());
@@ -93,8 +98,10 @@ final class RecoverCommand implements Runnable {
             for (int t = 0; t < ds.tasks().size(); t++) csv.append(t == 0 ? "" : ",").append(r.returns()[t][i]);
             csv.append('\n');
         }
-        ArrayFile.writeAtomically(prefix.resolveSibling(prefix.getFileName() + ".csv"), csv.toString().getBytes(StandardCharsets.UTF_8));
+        Path data = prefix.resolveSibling(prefix.getFileName() + ".csv");
+        ArrayFile.writeAtomically(data, csv.toString().getBytes(StandardCharsets.UTF_8));
         int k = r.latent();
+        boolean drawn = k <= 3;
         for (int t = 0; t < ds.tasks().size(); t++) {
             String task = ds.tasks().get(t);
             Path png = prefix.resolveSibling(prefix.getFileName() + "." + task + ".png");
@@ -102,9 +109,9 @@ final class RecoverCommand implements Runnable {
             if (k == 1) {
                 double[] x = new double[r.points()];
                 for (int i = 0; i < x.length; i++) x[i] = r.z()[i];
-                Plots.line(png, title, "z", "return", x, new double[][] {r.returns()[t]}, null, false);
+                drawn &= Output.figure(err, Plots.line(png, data, title, "z", "return", x, new double[][] {r.returns()[t]}, null, false));
             } else if (k == 2) {
-                Plots.heatmap(png, title, r.returns()[t], Recovery.gridPerAxis(2), r.low(), r.high(), null);
+                drawn &= Output.figure(err, Plots.heatmap(png, data, title, r.returns()[t], Recovery.gridPerAxis(2), r.low(), r.high(), null));
             } else if (k == 3) {
                 // The middle slice along z3: a 30 × 30 map.
                 int per = Recovery.gridPerAxis(3), mid = per / 2;
@@ -112,8 +119,9 @@ final class RecoverCommand implements Runnable {
                 for (int i = 0; i < per; i++) {
                     for (int j = 0; j < per; j++) slice[i * per + j] = r.returns()[t][(i * per + j) * per + mid];
                 }
-                Plots.heatmap(png, title + " (slice z3 = middle)", slice, per, r.low(), r.high(), null);
+                drawn &= Output.figure(err, Plots.heatmap(png, data, title + " (slice z3 = middle)", slice, per, r.low(), r.high(), null));
             }
         }
+        return drawn;
     }
 }

@@ -184,10 +184,10 @@ final class SearchCommand implements Runnable {
                 }
             }
         }
-        report(out, prefix, e, t, mlp, results);
+        report(out, err, prefix, e, t, mlp, results);
     }
 
-    private void report(PrintWriter out, Path prefix, EnvSpec e, String t, MlpSpec mlp, Map<String, List<SearchRun.Result>> results) {
+    private void report(PrintWriter out, PrintWriter err, Path prefix, EnvSpec e, String t, MlpSpec mlp, Map<String, List<SearchRun.Result>> results) {
         double best = results.values().stream().flatMap(List::stream).mapToDouble(SearchRun.Result::bestReturn).max().orElseThrow();
         double level = Curves.threshold(best, fraction);
         out.printf(Locale.ROOT, "best return found by any method %s; level %.0f %%: %s (evaluation: %d episodes from env seed %d)%n",
@@ -256,18 +256,20 @@ final class SearchCommand implements Runnable {
         Path json = prefix.resolveSibling(prefix.getFileName() + ".json"), csvFile = prefix.resolveSibling(prefix.getFileName() + ".csv"),
                 png = prefix.resolveSibling(prefix.getFileName() + ".png");
         Output.writeJson(json, doc);
+        boolean drawn;
         try {
             ArrayFile.writeAtomically(csvFile, csv.toString().getBytes(StandardCharsets.UTF_8));
             ArrayFile.writeAtomically(prefix.resolveSibling(prefix.getFileName() + ".runs.csv"), runsCsv.toString().getBytes(StandardCharsets.UTF_8));
             double[] x = bands.get(0).steps();
-            Plots.line(png, e.id() + " '" + t + "': return, mean and quartiles over " + seeds + " seeds", "env steps",
+            drawn = Output.figure(err, Plots.line(png, csvFile, e.id() + " '" + t + "': return, mean and quartiles over " + seeds + " seeds", "env steps",
                     "return", x, bands.stream().map(Curves.Band::mean).toArray(double[][]::new),
                     bands.stream().map(Curves.Band::q25).toArray(double[][]::new), bands.stream().map(Curves.Band::q75).toArray(double[][]::new),
-                    bands.stream().map(Curves.Band::method).toArray(String[]::new), false);
+                    bands.stream().map(Curves.Band::method).toArray(String[]::new), false));
         } catch (IOException ex) {
             throw new IllegalArgumentException("cannot write " + prefix + ".*: " + ex.getMessage());
         }
-        out.println("wrote " + json + ", .csv (curves over seeds), .runs.csv (every evaluation), .png and the best policies as ." + String.join("|", results.keySet()) + ".best.f32");
+        out.println("wrote " + json + ", .csv (curves over seeds), .runs.csv (every evaluation), " + (drawn ? ".png " : "")
+                + "and the best policies as ." + String.join("|", results.keySet()) + ".best.f32");
         out.println("replay the best: " + ((Map<?, ?>) per.values().iterator().next()).get("replay"));
     }
 

@@ -89,11 +89,11 @@ final class TrainCommand implements Runnable {
         double secs = (System.nanoTime() - t0) / 1e9;
         Path csv = this.out.resolveSibling(this.out.getFileName() + ".loss.csv");
         writeCsv(csv, c);
-        writeLossPlot(this.out.resolveSibling(this.out.getFileName() + ".loss.png"), c);
+        boolean png = writeLossPlot(this.out.resolveSibling(this.out.getFileName() + ".loss.png"), csv, c, err);
         double[] tl = c.trainLoss();
         double end = Arrays.stream(tl, Math.max(0, tl.length - 50), tl.length).average().orElse(Double.NaN);
-        out.printf(Locale.ROOT, "wrote %s (step %d), %s and .png; train loss %s (mean of last 50 steps), held-out %s; %s%n", this.out, c.step(), csv,
-                Output.num(end), c.evalLoss().length == 0 ? "-" : Output.num(c.evalLoss()[c.evalLoss().length - 1]), Progress.seconds(secs));
+        out.printf(Locale.ROOT, "wrote %s (step %d), %s%s; train loss %s (mean of last 50 steps), held-out %s; %s%n", this.out, c.step(), csv,
+                png ? " and .png" : "", Output.num(end), c.evalLoss().length == 0 ? "-" : Output.num(c.evalLoss()[c.evalLoss().length - 1]), Progress.seconds(secs));
     }
 
     /** Trains with a progress bar (loss, held-out loss, ETA) on {@code err}; I/O failures become one-line errors. */
@@ -114,8 +114,11 @@ final class TrainCommand implements Runnable {
         }
     }
 
-    /** Train loss (mean of each 1 % of the steps) and held-out loss against the step, log scale. */
-    static void writeLossPlot(Path png, Checkpoint c) {
+    /**
+     * Train loss (mean of each 1 % of the steps) and held-out loss against the step, log scale; where this runtime cannot
+     * draw, one line on {@code err} instead that names {@code csv} (written first, {@link #writeCsv}). Whether it was drawn.
+     */
+    static boolean writeLossPlot(Path png, Path csv, Checkpoint c, PrintWriter err) {
         int n = c.step(), bins = Math.min(n, 100);
         double[] x = new double[bins], train = new double[bins], held = new double[bins];
         java.util.Arrays.fill(held, Double.NaN);
@@ -130,8 +133,8 @@ final class TrainCommand implements Runnable {
             held[bin] = c.evalLoss()[e];
         }
         try {
-            policyzip.eval.Plots.line(png, "autoencoder training: " + c.config().loss().name().toLowerCase(Locale.ROOT) + " loss, K="
-                    + c.latent(), "step", "loss", x, new double[][] {train, held}, new String[] {"train", "held-out"}, true);
+            return Output.figure(err, policyzip.eval.Plots.line(png, csv, "autoencoder training: " + c.config().loss().name().toLowerCase(Locale.ROOT) + " loss, K="
+                    + c.latent(), "step", "loss", x, new double[][] {train, held}, new String[] {"train", "held-out"}, true));
         } catch (IOException ex) {
             throw new IllegalArgumentException("cannot write " + png + ": " + ex.getMessage());
         }

@@ -48,6 +48,12 @@ import policyzip.policy.PolicyInit;
  * so that a fault inside a kernel is reported with that kernel's name. On the emulator every launch is synchronous
  * and checked (barriers, warp intrinsics, writes outside a buffer). Calls may come from any thread, one at a time
  * ({@link #concurrentCallers()} is 1); each makes the context current first.
+ *
+ * <p>Profile: with {@code -Dpolicyzip.cuda.profile=true} (or {@code POLICYZIP_CUDA_PROFILE=1}) every launch is timed
+ * and {@link #close()} prints one table to stderr ({@link KernelProfile}): per kernel its launches, total ms, mean µs
+ * and share of the total, by total time descending, and a total line. On a GPU the time is the GPU's, from CUDA events
+ * recorded around each launch (read back in batches of {@link GpuDriver#PENDING_MAX}); on the emulator it is the
+ * emulator's wall time, not GPU time, and the header says so. Off (the default), a launch is not timed at all.
  */
 public final class CudaBackend implements Backend {
     /** Fused preset kernels in cuda/mlp_forward.cu, by "O_H1_H2_A" (H2 = 0: one hidden layer). */
@@ -70,13 +76,23 @@ public final class CudaBackend implements Backend {
     private final boolean syncEveryLaunch;
     /** 0: each GEMM's tile from its shape ({@link #gemmPlan}); 64 or 128: that tile for every GEMM (A/B runs, checks). */
     private final int gemmTile;
+    /** The launch times, or null when not profiling. */
+    private final KernelProfile profile;
+    /** Where {@link #close()} prints the profile; replaced only by tests. */
+    java.io.PrintStream profileOut = System.err;
     private boolean closed;
 
     private CudaBackend(Driver driver, int threads) {
         this.driver = driver;
         this.host = new CpuBackend(threads);
-        this.syncEveryLaunch = Boolean.getBoolean("policyzip.cuda.sync") || "1".equals(System.getenv("POLICYZIP_CUDA_SYNC"));
+        this.syncEveryLaunch = flag("policyzip.cuda.sync", "POLICYZIP_CUDA_SYNC");
         this.gemmTile = parseGemmTile(System.getProperty("policyzip.cuda.gemmTile", System.getenv("POLICYZIP_CUDA_GEMM_TILE")));
+        this.profile = flag("policyzip.cuda.profile", "POLICYZIP_CUDA_PROFILE") ? driver.startProfile() : null;
+    }
+
+    /** System property {@code property} is "true", or environment variable {@code env} is "1". */
+    private static boolean flag(String property, String env) {
+        return Boolean.getBoolean(property) || "1".equals(System.getenv(env));
     }
 
     /** "auto" (or unset) → 0, "64" or "128" → that tile; anything else is refused in one line. */
@@ -191,6 +207,9 @@ public final class CudaBackend implements Backend {
 
     /** The card's FP32 FMA peak in GFLOP/s (lanes × SMs × 2 × clock), the yardstick of the GPU benchmarks; 0 on the emulator. */
     public double peakGflops() { return driver.peakGflops(); }
+
+    /** The launch times so far, or null when not profiling (tests; the GPU's last launches are added at close). */
+    KernelProfile profile() { return profile; }
 
     /** Root buffers not yet closed (leak checks). */
     public synchronized int liveBuffers() { return live.size(); }
@@ -743,7 +762,10 @@ public final class CudaBackend implements Backend {
 
     private static long ceilDiv(long a, long b) { return (a + b - 1) / b; }
 
-    /** Frees every buffer still open and the scratch areas, then releases the driver; the first failure is rethrown after. */
+    /**
+     * Frees every buffer still open and the scratch areas, then releases the driver and, when profiling, prints the
+     * profile; the first failure is rethrown after.
+     */
     @Override public synchronized void close() {
         if (closed) return;
         // After a sticky device error every call fails; the context is still released, and the first failure reported.
@@ -771,6 +793,7 @@ public final class CudaBackend implements Backend {
                 if (failure == null) failure = e;
             }
             closed = true;
+            if (profile != null) profileOut.print(profile.table());
             host.close();
         }
         if (failure != null) throw failure;

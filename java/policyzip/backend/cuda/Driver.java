@@ -52,7 +52,17 @@ interface Driver {
 
     void synchronize();
 
-    /** Unloads the modules and releases the context; device memory is the caller's to free first. */
+    /**
+     * Times every later completed launch into the returned profile ({@code -Dpolicyzip.cuda.profile=true}); called at
+     * most once, before the first launch. Until then launches are not timed at all. Times still pending (CUDA events
+     * not yet read back) are added by {@link #close()} at the latest.
+     */
+    KernelProfile startProfile();
+
+    /**
+     * Unloads the modules and releases the context; device memory is the caller's to free first. With a profile, its
+     * pending times are added first.
+     */
     void close();
 
     /** A launch that failed, with the driver's reason in one line (the caller adds the kernel and the geometry). */

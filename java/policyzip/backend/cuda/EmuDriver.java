@@ -21,8 +21,8 @@ import jcuda.driver.CUdeviceptr;
 /**
  * {@link Driver} over the CPU emulator of the CUDA kernels ({@link EmuLibrary}): the kernels of {@code cuda/} compiled
  * with g++, run on the calling CPU thread with blocks one after another and the threads of a block as fibers. A
- * correctness check of the kernels and of {@link CudaBackend}'s launch logic, not a GPU: no timing, no GPU memory
- * model (README, "The CUDA emulator").
+ * correctness check of the kernels and of {@link CudaBackend}'s launch logic, not a GPU: no GPU timing (a profile
+ * records the emulator's own wall time per launch), no GPU memory model (README, "The CUDA emulator").
  *
  * <p>Device memory is host memory with guard zones, so a device pointer is a host address ({@code new
  * CUdeviceptr().withByteOffset(address)}); copies are checked against the live allocations first, then made here.
@@ -46,6 +46,8 @@ final class EmuDriver implements Driver {
 
     private final EmuLibrary lib;
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
+    /** Null unless profiling: then every completed launch's wall time is added. */
+    private KernelProfile profile;
 
     EmuDriver(EmuLibrary lib) {
         this.lib = lib;
@@ -152,6 +154,7 @@ final class EmuDriver implements Driver {
 
     @Override public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, Object[] args, boolean sync) {
         if (!loaded.contains(kernel)) throw new IllegalStateException("kernel " + kernel + " is not in the loaded modules");
+        long t0 = profile == null ? 0 : System.nanoTime();
         int rc;
         String reason;
         try (Arena a = Arena.ofConfined()) {
@@ -176,6 +179,13 @@ final class EmuDriver implements Driver {
             throw EmuLibrary.rethrow(t);
         }
         if (rc != 0) throw new Failure("emulator: " + reason, null);
+        if (profile != null) profile.add(kernel, System.nanoTime() - t0);
+    }
+
+    /** Wall time of each launch (System.nanoTime around the emulated kernel, argument marshalling included). */
+    @Override public KernelProfile startProfile() {
+        profile = new KernelProfile("emulator wall time per launch on the CPU, not GPU time");
+        return profile;
     }
 
     @Override public void synchronize() {}   // launches are synchronous

@@ -10,6 +10,11 @@ import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
 import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
 import static jcuda.driver.JCudaDriver.cuDeviceTotalMem;
 import static jcuda.driver.JCudaDriver.cuDriverGetVersion;
+import static jcuda.driver.JCudaDriver.cuEventCreate;
+import static jcuda.driver.JCudaDriver.cuEventDestroy;
+import static jcuda.driver.JCudaDriver.cuEventElapsedTime;
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuEventSynchronize;
 import static jcuda.driver.JCudaDriver.cuInit;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
@@ -22,6 +27,7 @@ import static jcuda.driver.JCudaDriver.cuModuleLoadData;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,6 +39,8 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUevent_flags;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.JCudaDriver;
@@ -40,14 +48,31 @@ import jcuda.driver.JCudaDriver;
 /**
  * {@link Driver} over JCuda's driver API: one primary context on device 0, JCuda's exceptions enabled so that every
  * driver call is checked. The only class that calls {@code JCudaDriver}, so the emulator never loads JCuda's natives.
+ *
+ * <p>Profiling ({@link #startProfile()}): a launch is bracketed by two CUDA events recorded on the null stream, the
+ * stream it runs on, so their elapsed time is the kernel's GPU time (plus the launch gap between the two records). The
+ * pairs wait in {@link #pending} and are read back in batches of {@link #PENDING_MAX} and at close, then return to a
+ * pool, so a long run holds at most 2 × PENDING_MAX events. A batch waits for the GPU to finish its last launch, which
+ * costs the host a sync every PENDING_MAX launches while profiling.
  */
 final class GpuDriver implements Driver {
+    /** Launches whose events are read back together. */
+    static final int PENDING_MAX = 1024;
+
     private final CUdevice device;
     private final CUcontext context;
     private final List<CUmodule> modules = new ArrayList<>();
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final String description;
     private final double peakGflops;
+    /** Null unless profiling. */
+    private KernelProfile profile;
+    /** Created events not in use. */
+    private final ArrayDeque<CUevent> eventPool = new ArrayDeque<>();
+    /** Timed launches whose events are not read back yet, in launch order. */
+    private final ArrayDeque<Timed> pending = new ArrayDeque<>();
+
+    private record Timed(String kernel, CUevent start, CUevent stop) {}
 
     private GpuDriver(CUdevice device, CUcontext context) {
         this.device = device;
@@ -169,7 +194,24 @@ final class GpuDriver implements Driver {
             };
         }
         try {
-            cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, 0, null, Pointer.to(ps), null);
+            if (profile == null) {
+                cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, 0, null, Pointer.to(ps), null);
+            } else {
+                CUevent start = null, stop = null;
+                try {
+                    start = event();
+                    stop = event();
+                    cuEventRecord(start, null);
+                    cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, 0, null, Pointer.to(ps), null);
+                    cuEventRecord(stop, null);
+                } catch (CudaException e) {
+                    if (start != null) eventPool.push(start);
+                    if (stop != null) eventPool.push(stop);
+                    throw e;
+                }
+                pending.add(new Timed(kernel, start, stop));
+                if (pending.size() >= PENDING_MAX) resolvePending();
+            }
             if (sync) cuCtxSynchronize();
         } catch (CudaException e) {
             throw new Failure(CudaBackend.firstLine(e.getMessage()), e);
@@ -178,14 +220,67 @@ final class GpuDriver implements Driver {
 
     @Override public void synchronize() { cuCtxSynchronize(); }
 
-    /** Unloads the modules and releases the primary context, even when unloading fails (a sticky error). */
+    @Override public KernelProfile startProfile() {
+        profile = new KernelProfile("GPU time between CUDA events recorded on the null stream around each launch");
+        return profile;
+    }
+
+    /** An event from the pool, or a new one (timing enabled). */
+    private CUevent event() {
+        CUevent e = eventPool.poll();
+        if (e == null) {
+            e = new CUevent();
+            cuEventCreate(e, CUevent_flags.CU_EVENT_DEFAULT);
+        }
+        return e;
+    }
+
+    /** Waits for each pending launch's stop event, adds its time to the profile and returns its events to the pool. */
+    private void resolvePending() {
+        float[] ms = {0};
+        for (Timed t; (t = pending.peek()) != null; ) {
+            cuEventSynchronize(t.stop());
+            cuEventElapsedTime(ms, t.start(), t.stop());
+            pending.poll();
+            eventPool.push(t.start());
+            eventPool.push(t.stop());
+            profile.add(t.kernel(), Math.round(ms[0] * 1e6));
+        }
+    }
+
+    /**
+     * Adds the pending times to the profile (if profiling), then unloads the modules and releases the primary context;
+     * the context is released even when reading the events or unloading fails (a sticky error).
+     */
     @Override public void close() {
         try {
-            for (CUmodule m : modules) cuModuleUnload(m);
+            if (profile != null) closeProfile();
         } finally {
-            modules.clear();
-            functions.clear();
-            cuDevicePrimaryCtxRelease(device);
+            try {
+                for (CUmodule m : modules) cuModuleUnload(m);
+            } finally {
+                modules.clear();
+                functions.clear();
+                cuDevicePrimaryCtxRelease(device);
+            }
+        }
+    }
+
+    /** Reads back the pending times, then destroys every event, pooled or still pending. */
+    private void closeProfile() {
+        try {
+            resolvePending();
+        } finally {
+            for (Timed t : pending) {
+                eventPool.push(t.start());
+                eventPool.push(t.stop());
+            }
+            pending.clear();
+            try {
+                for (CUevent e : eventPool) cuEventDestroy(e);
+            } finally {
+                eventPool.clear();
+            }
         }
     }
 }
