@@ -21,6 +21,7 @@ import policyzip.env.VecEnv;
 import policyzip.policy.Activation;
 import policyzip.policy.MlpSpec;
 import policyzip.policy.PolicyInit;
+import policyzip.rollout.Rollout;
 
 /**
  * The named benchmark workloads, shared by {@code policyzip bench} and the JMH suites:
@@ -34,6 +35,10 @@ import policyzip.policy.PolicyInit;
  *   <li>{@code ae-medium}, {@code ae-large}: one behavioural autoencoder training step (θ from seeds, encode, decode,
  *   both policy forwards, the backward through policies, decoder and encoder, Adam): medium B = 128, K = 2; large
  *   B = 64, K = 1; M = 256 states, encoder and decoder hidden 256-256.</li>
+ *   <li>{@code returns-medium}, {@code returns-large}, {@code returns-large-34}: a dataset's returns step
+ *   (NoveltySearch), B policies from seeds to the end of one MountainCar episode (up to 999 steps, every task's reward
+ *   at once), one forward of the whole batch per env step: B = 1024 medium, 550 large (the batches NoveltySearch
+ *   takes now), and 34 large (the batch it took before: a GPU launch per step for a few policies).</li>
  *   <li>{@code env-mountaincar}, {@code env-pendulum}: N = 4096 instances stepped 100 times with fixed random actions,
  *   on the calling thread (env stepping is single-threaded per VecEnv).</li>
  *   <li>{@code env-reacher}, {@code env-hopper}, {@code env-halfcheetah}, {@code env-invertedpendulum},
@@ -50,6 +55,11 @@ public final class Workloads {
     public static List<String> names() {
         return List.of("fwd-small", "fwd-medium", "fwd-large", "knn-20k", "descriptors-medium", "descriptors-large", "ae-medium",
                 "ae-large", "env-mountaincar", "env-pendulum");
+    }
+
+    /** The rollout workloads: a dataset's returns step at the batch sizes it takes (slow on the CPU for large). */
+    public static List<String> returnsNames() {
+        return List.of("returns-medium", "returns-large", "returns-large-34");
     }
 
     /** The MuJoCo env workloads ({@code native-build/mujoco.sh} must have run): env-&lt;env&gt; and mjstep-&lt;env&gt;. */
@@ -96,12 +106,15 @@ public final class Workloads {
             case "ae-medium" -> new AeStep("ae-medium", "medium", 2, 128, backend);
             case "ae-large" -> new AeStep("ae-large", "large", 1, 64, backend);
             case "ae-large-512" -> new AeStep("ae-large-512", "large", 1, 512, backend);
+            case "returns-medium" -> new Returns("returns-medium", MlpSpec.MEDIUM, 1024, backend);
+            case "returns-large" -> new Returns("returns-large", MlpSpec.LARGE, 550, backend);
+            case "returns-large-34" -> new Returns("returns-large-34", MlpSpec.LARGE, 34, backend);
             case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
             case "env-pendulum" -> new EnvSteps("env-pendulum", "pendulum", 4096, 100);
             default -> {
                 Workload w = name.startsWith("env-") || name.startsWith("mjstep-") ? mujoco(name.toLowerCase(Locale.ROOT), backend) : null;
                 if (w == null) throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()) + ", "
-                        + String.join(", ", mujocoNames()) + ", " + String.join(", ", gpuNames()));
+                        + String.join(", ", mujocoNames()) + ", " + String.join(", ", gpuNames()) + ", " + String.join(", ", returnsNames()));
                 yield w;
             }
         };
@@ -303,6 +316,56 @@ public final class Workloads {
                     float[] want = new float[256];
                     ref.read(a, want, 0);
                     checkClose(name + ": descriptor " + b + " entry", out, b * 256, want);
+                }
+            }
+        }
+    }
+
+    /**
+     * B MountainCar policies from seeds, one episode each to its end (every task's reward in the same run), as
+     * NoveltySearch's returns step runs them; reset seed fixed, so every op is the same work.
+     */
+    static final class Returns implements Workload {
+        private final String name;
+        private final MlpSpec mlp;
+        private final int batch;
+        private final Backend be;
+        private final float[] theta;
+        private final Rollout rollout;
+        private double[] last;
+
+        Returns(String name, int[] hidden, int batch, Backend be) {
+            this.name = name;
+            this.mlp = new MlpSpec(2, hidden, 1, Activation.RELU, 1f);   // MountainCar's dimensions, as Forward's
+            this.batch = batch;
+            this.be = be;
+            long[] seeds = new long[batch];
+            for (int i = 0; i < batch; i++) seeds[i] = 5000 + i;
+            this.theta = PolicyInit.initialize(mlp, seeds);
+            this.rollout = new Rollout(be, "mountaincar", mlp);
+        }
+
+        @Override public String name() { return name; }
+        @Override public String description() {
+            return "B=" + batch + " policies " + mlp.describe() + ", one MountainCar episode each (up to 999 steps, all tasks) on " + be.name();
+        }
+        @Override public String unit() { return "policies/s"; }
+        @Override public double itemsPerOp() { return batch; }
+        @Override public double flopsPerOp() { return 0; }   // episode lengths vary with the policies
+        @Override public void run() { last = rollout.runAllTasks(theta, batch, 1, 11, null).get("goal").meanReturns(); }
+
+        @Override public void verify() {
+            run();
+            for (int i = 0; i < batch; i++) {
+                if (!Double.isFinite(last[i])) throw new IllegalStateException(name + ": return of policy " + i + " is " + last[i]);
+            }
+            // The first policy's episode on the scalar CPU backend: the same return within float tolerance (actions agree to
+            // ~1e-6, and MountainCar's goal return is a sum of squared actions plus the goal bonus).
+            try (CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
+                double want = new Rollout(ref, "mountaincar", mlp).runAllTasks(java.util.Arrays.copyOf(theta, mlp.paramCount()), 1, 1, 11, null)
+                        .get("goal").meanReturns()[0];
+                if (!(Math.abs(last[0] - want) <= 1e-3 * Math.max(1, Math.abs(want)))) {
+                    throw new IllegalStateException(name + ": return of policy 0 is " + last[0] + ", the scalar reference gives " + want);
                 }
             }
         }

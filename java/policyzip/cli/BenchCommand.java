@@ -24,7 +24,8 @@ import policyzip.bench.Workloads;
                 "Workloads: fwd-small, fwd-medium, fwd-large, knn-20k, descriptors-medium, descriptors-large, ae-medium, ae-large,",
                 "env-mountaincar, env-pendulum; MuJoCo (env threads = --threads; default where MuJoCo is set up): env-reacher,",
                 "env-hopper, env-halfcheetah, env-invertedpendulum, env-swimmer, and mjstep-<env> (the bare mj_step loop of the",
-                "same run); sized to fill a GPU (default with --backend cuda): gpu-fwd-small, gpu-fwd-medium, gpu-fwd-large.",
+                "same run); sized to fill a GPU (default with --backend cuda): gpu-fwd-small, gpu-fwd-medium, gpu-fwd-large,",
+                "ae-large-512; a dataset's returns step (by name only): returns-medium, returns-large, returns-large-34.",
                 "For one-core figures run under `taskset -c 0` with --threads 1."})
 final class BenchCommand implements Runnable {
     @Option(names = {"-w", "--workload"}, split = ",", paramLabel = "NAME", description = "workloads to run (default: all)")
@@ -66,6 +67,7 @@ final class BenchCommand implements Runnable {
         List<String> known = new ArrayList<>(Workloads.names());
         known.addAll(Workloads.mujocoNames());
         known.addAll(Workloads.gpuNames());
+        known.addAll(Workloads.returnsNames());
         for (String n : workloads == null ? List.<String>of() : workloads) {
             if (!known.contains(n)) throw new IllegalArgumentException("unknown workload '" + n + "'; known: " + String.join(", ", known));
         }

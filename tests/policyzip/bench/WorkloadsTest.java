@@ -30,6 +30,15 @@ class WorkloadsTest {
     }
 
     @Test
+    void returnsWorkloadVerifiesOnTheCpu() {
+        // returns-medium (1024 policies to the end of an episode, about 0.2 s here); the large ones are the same code.
+        try (CpuBackend be = new CpuBackend(2); Workload w = Workloads.create("returns-medium", be)) {
+            w.verify();
+            assertTrue(w.itemsPerOp() == 1024 && w.unit().equals("policies/s"), w.description());
+        }
+    }
+
+    @Test
     void unknownWorkloadIsNamed() {
         var e = assertThrows(IllegalArgumentException.class, () -> Workloads.create("fwd-huge", null));
         assertTrue(e.getMessage().contains("fwd-huge") && e.getMessage().contains("fwd-small"), e.getMessage());
