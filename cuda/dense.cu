@@ -32,19 +32,21 @@
 // chain in rounding only (relative error ~ 2⁻²⁴·√K of the CPU's own). db is bit-identical.
 #include "common.cuh"
 
+#define GT 64          // outputs per block along M and along N
 #define GK 16          // k per shared-memory step
+#define GS 68          // shared row stride in floats: 16-byte aligned rows, at most 2-way bank conflicts on stores
+#define GTHREADS 128
 
 __device__ __forceinline__ bool pz_aligned16(const void* p) { return (reinterpret_cast<unsigned long long>(p) & 15) == 0; }
 
-// One operand's T × 16 tiles (T = 64 or 128), moved global → registers → shared memory by all 2·T threads (8 floats
-// each). Shared rows are T + 4 floats: 16-byte aligned, at most 2-way bank conflicts on the transposed stores.
-//   KC (k contiguous: element (r, k) at base[r·ld + k]): vector, 2 float4 along k at rows tid/4 + (T/2)·q,
-//       k = 4·(tid % 4); scalar, rows tid/16 + (T/8)·q, k = tid % 16 (a warp reads 2 rows × 64 contiguous bytes).
-//       Stored transposed, S[k][r].
-//   !KC (r contiguous: element (k, r) at base[k·ld + r]): vector, 2 float4 along r at k = tid/(T/4) + 8q,
-//       r = 4·(tid % (T/4)); scalar, k = tid/T + 2q, r = tid % T (a warp reads 128 contiguous bytes). Stored as is.
+// One operand's 64 × 16 tiles, moved global → registers → shared memory by all 128 threads (8 floats each).
+//   KC (k contiguous: element (r, k) at base[r·ld + k]): vector, 2 float4 along k at rows tid/4 + 32q, k = 4·(tid % 4);
+//       scalar, rows tid/16 + 8q, k = tid % 16 (a warp reads 2 rows × 64 contiguous bytes). Stored transposed,
+//       S[k][r].
+//   !KC (r contiguous: element (k, r) at base[k·ld + r]): vector, 2 float4 along r at k = tid/16 + 8q,
+//       r = 4·(tid % 16); scalar, k = tid/64 + 2q, r = tid % 64 (a warp reads 128 contiguous bytes). Stored as is.
 // r counts along M (operand A) or N (operand B); rLeft and kLeft are the valid extents from the tile's origin.
-template <int T, bool KC>
+template <bool KC>
 struct TileIo {
     const float* p;   // this thread's first element in the current tile
     long long qs;     // distance between its consecutive groups (q)
@@ -52,17 +54,17 @@ struct TileIo {
     int r, k;         // this thread's first row (along M or N) and k within the tile
     bool vec;
 
-    __device__ __forceinline__ TileIo(const float* base, int ld, int r0, int kBegin, unsigned tid) {
+    __device__ __forceinline__ TileIo(const float* base, int ld, int r0, int kBegin, int tid) {
         vec = pz_aligned16(base) && (ld & 3) == 0;
         if (KC) {
             r = vec ? tid >> 2 : tid >> 4;
             k = vec ? (tid & 3) << 2 : tid & 15;
-            qs = (long long)(vec ? T / 2 : T / 8) * ld;
+            qs = (long long)(vec ? 32 : 8) * ld;
             step = GK;
             p = base + (long long)(r0 + r) * ld + kBegin + k;
         } else {
-            k = vec ? tid / (T / 4) : tid / T;             // tid ≥ 0: shifts and masks
-            r = vec ? (tid & (T / 4 - 1)) << 2 : tid & (T - 1);
+            k = vec ? tid >> 4 : tid >> 6;
+            r = vec ? (tid & 15) << 2 : tid & 63;
             qs = (long long)(vec ? 8 : 2) * ld;
             step = (long long)GK * ld;
             p = base + (long long)(kBegin + k) * ld + r0 + r;
@@ -75,7 +77,7 @@ struct TileIo {
 #pragma unroll
                 for (int q = 0; q < 2; q++) {
                     const float* s = p + q * qs;
-                    bool rv = r + (T / 2) * q < rLeft;
+                    bool rv = r + 32 * q < rLeft;
                     if (rv && k + 3 < kLeft) {
                         float4 v = *reinterpret_cast<const float4*>(s);
                         g[4 * q] = v.x; g[4 * q + 1] = v.y; g[4 * q + 2] = v.z; g[4 * q + 3] = v.w;
@@ -86,7 +88,7 @@ struct TileIo {
                 }
             } else {
 #pragma unroll
-                for (int q = 0; q < 8; q++) g[q] = r + (T / 8) * q < rLeft && k < kLeft ? p[q * qs] : 0.f;
+                for (int q = 0; q < 8; q++) g[q] = r + 8 * q < rLeft && k < kLeft ? p[q * qs] : 0.f;
             }
         } else {
             if (vec) {
@@ -109,16 +111,16 @@ struct TileIo {
         }
     }
 
-    __device__ __forceinline__ void store(float (*S)[T + 4], const float (&g)[8]) const {
+    __device__ __forceinline__ void store(float (*S)[GS], const float (&g)[8]) const {
         if (KC) {
             if (vec) {
 #pragma unroll
                 for (int q = 0; q < 2; q++)
 #pragma unroll
-                    for (int c = 0; c < 4; c++) S[k + c][r + (T / 2) * q] = g[4 * q + c];
+                    for (int c = 0; c < 4; c++) S[k + c][r + 32 * q] = g[4 * q + c];
             } else {
 #pragma unroll
-                for (int q = 0; q < 8; q++) S[k][r + (T / 8) * q] = g[q];
+                for (int q = 0; q < 8; q++) S[k][r + 8 * q] = g[q];
             }
         } else {
             if (vec) {
@@ -134,33 +136,30 @@ struct TileIo {
 };
 
 // C [M, N] (row stride ldc) = Σ_{k in this block's slice} A(m, k)·B(k, n); with bias != null, act(C + bias[n]).
-// A T × T tile per block of 2·T threads; thread (tx = tid % 16, ty = tid / 16) owns rows ty·8 .. ty·8 + 7 and, in each
-// of the T/64 column groups g, columns 64·g + tx·4 .. + 3 (8 × 4 outputs at T = 64, 8 × 8 at T = 128).
 // Block b: split s = b / (tilesM·tilesN), then the tile, fastest along the dimension with fewer tiles. Split s covers
 // k in [s·kSlice, min(K, (s+1)·kSlice)) and writes C + s·cSplitStride.
-template <int T, bool AK, bool BK>
+template <bool AK, bool BK>
 __device__ __forceinline__ void gemm_block(const float* __restrict__ A, int lda, const float* __restrict__ B, int ldb,
                                            float* __restrict__ C, int ldc, long long cSplitStride, int M, int N, int K,
                                            int kSlice, int tilesM, int tilesN, const float* __restrict__ bias, int act) {
-    constexpr int G = T / 64;                          // column groups of 4 per thread
-    __shared__ __align__(16) float As[2][GK][T + 4];   // As[.][k][m]
-    __shared__ __align__(16) float Bs[2][GK][T + 4];   // Bs[.][k][n]
+    __shared__ __align__(16) float As[2][GK][GS];   // As[.][k][m]
+    __shared__ __align__(16) float Bs[2][GK][GS];   // Bs[.][k][n]
     const int tid = threadIdx.x, tx = tid & 15, ty = tid >> 4;
     const int tiles = tilesM * tilesN;
     const int s = blockIdx.x / tiles, t = blockIdx.x - s * tiles;
     int tm, tn;
     if (tilesM <= tilesN) { tm = t % tilesM; tn = t / tilesM; } else { tn = t % tilesN; tm = t / tilesN; }
-    const int m0 = tm * T, n0 = tn * T;
+    const int m0 = tm * GT, n0 = tn * GT;
     const int kBegin = s * kSlice, kCount = min(K - kBegin, kSlice);
 
-    TileIo<T, AK> ia(A, lda, m0, kBegin, tid);
-    TileIo<T, BK> ib(B, ldb, n0, kBegin, tid);
+    TileIo<AK> ia(A, lda, m0, kBegin, tid);
+    TileIo<BK> ib(B, ldb, n0, kBegin, tid);
     float ga[8], gb[8];
-    float acc[8][4 * G];
+    float acc[8][4];
 #pragma unroll
     for (int i = 0; i < 8; i++)
 #pragma unroll
-        for (int j = 0; j < 4 * G; j++) acc[i][j] = 0.f;
+        for (int j = 0; j < 4; j++) acc[i][j] = 0.f;
 
     ia.load(M - m0, kCount, ga);
     ib.load(N - n0, kCount, gb);
@@ -181,16 +180,12 @@ __device__ __forceinline__ void gemm_block(const float* __restrict__ A, int lda,
         for (int kk = 0; kk < GK; kk++) {
             float4 a0 = *reinterpret_cast<const float4*>(&As[cur][kk][ty * 8]);
             float4 a1 = *reinterpret_cast<const float4*>(&As[cur][kk][ty * 8 + 4]);
-            float av[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w}, bv[4 * G];
-#pragma unroll
-            for (int g = 0; g < G; g++) {
-                float4 b = *reinterpret_cast<const float4*>(&Bs[cur][kk][64 * g + tx * 4]);
-                bv[4 * g] = b.x; bv[4 * g + 1] = b.y; bv[4 * g + 2] = b.z; bv[4 * g + 3] = b.w;
-            }
+            float4 b = *reinterpret_cast<const float4*>(&Bs[cur][kk][tx * 4]);
+            float av[8] = {a0.x, a0.y, a0.z, a0.w, a1.x, a1.y, a1.z, a1.w}, bv[4] = {b.x, b.y, b.z, b.w};
 #pragma unroll
             for (int i = 0; i < 8; i++)
 #pragma unroll
-                for (int j = 0; j < 4 * G; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
+                for (int j = 0; j < 4; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
         }
         if (more) {
             ia.store(As[cur ^ 1], ga);
@@ -200,47 +195,40 @@ __device__ __forceinline__ void gemm_block(const float* __restrict__ A, int lda,
     }
 
     float* Cs = C + s * cSplitStride;
+    const int n = n0 + tx * 4;
+    const bool vc = pz_aligned16(Cs) && (ldc & 3) == 0 && n + 3 < N;
+    float bj[4];
 #pragma unroll
-    for (int g = 0; g < G; g++) {
-        const int n = n0 + 64 * g + tx * 4;
-        const bool vc = pz_aligned16(Cs) && (ldc & 3) == 0 && n + 3 < N;
-        float bj[4];
+    for (int j = 0; j < 4; j++) bj[j] = bias != nullptr && n + j < N ? bias[n + j] : 0.f;
 #pragma unroll
-        for (int j = 0; j < 4; j++) bj[j] = bias != nullptr && n + j < N ? bias[n + j] : 0.f;
+    for (int i = 0; i < 8; i++) {
+        const int m = m0 + ty * 8 + i;
+        if (m >= M) break;
+        float v[4];
 #pragma unroll
-        for (int i = 0; i < 8; i++) {
-            const int m = m0 + ty * 8 + i;
-            if (m >= M) break;
-            float v[4];
+        for (int j = 0; j < 4; j++) v[j] = bias != nullptr ? pz_hidden(acc[i][j] + bj[j], act) : acc[i][j];
+        float* row = Cs + (long long)m * ldc + n;
+        if (vc) {
+            *reinterpret_cast<float4*>(row) = make_float4(v[0], v[1], v[2], v[3]);
+        } else {
 #pragma unroll
-            for (int j = 0; j < 4; j++) v[j] = bias != nullptr ? pz_hidden(acc[i][4 * g + j] + bj[j], act) : acc[i][4 * g + j];
-            float* row = Cs + (long long)m * ldc + n;
-            if (vc) {
-                *reinterpret_cast<float4*>(row) = make_float4(v[0], v[1], v[2], v[3]);
-            } else {
-#pragma unroll
-                for (int j = 0; j < 4; j++) if (n + j < N) row[j] = v[j];
-            }
+            for (int j = 0; j < 4; j++) if (n + j < N) row[j] = v[j];
         }
     }
 }
 
-// Kernels name_64 (128 threads) and name_128 (256 threads); MINB blocks per SM: the register cap
-// (65536 / (threads · MINB)) at which ptxas needs no spills.
-#define GEMM_KERNEL(name, T, AK, BK, MINB)                                                                            \
-    extern "C" __global__ void __launch_bounds__(2 * T, MINB)                                                         \
-    name##_##T(const float* __restrict__ A, int lda, const float* __restrict__ B, int ldb, float* __restrict__ C,     \
-               int ldc, long long cSplitStride, int M, int N, int K, int kSlice, int tilesM, int tilesN,              \
-               const float* __restrict__ bias, int act) {                                                             \
-        gemm_block<T, AK, BK>(A, lda, B, ldb, C, ldc, cSplitStride, M, N, K, kSlice, tilesM, tilesN, bias, act);      \
+// MINB blocks per SM: the register cap (65536 / (128 · MINB)) at which ptxas needs no spills (96 or 128 registers).
+#define GEMM_KERNEL(name, AK, BK, MINB)                                                                               \
+    extern "C" __global__ void __launch_bounds__(GTHREADS, MINB)                                                      \
+    name(const float* __restrict__ A, int lda, const float* __restrict__ B, int ldb, float* __restrict__ C, int ldc,  \
+         long long cSplitStride, int M, int N, int K, int kSlice, int tilesM, int tilesN,                             \
+         const float* __restrict__ bias, int act) {                                                                   \
+        gemm_block<AK, BK>(A, lda, B, ldb, C, ldc, cSplitStride, M, N, K, kSlice, tilesM, tilesN, bias, act);         \
     }
 
-GEMM_KERNEL(dense_gemm_nt, 64, true, true, 5)
-GEMM_KERNEL(dense_gemm_nn, 64, true, false, 5)
-GEMM_KERNEL(dense_gemm_tn, 64, false, false, 4)
-GEMM_KERNEL(dense_gemm_nt, 128, true, true, 2)
-GEMM_KERNEL(dense_gemm_nn, 128, true, false, 2)
-GEMM_KERNEL(dense_gemm_tn, 128, false, false, 2)
+GEMM_KERNEL(dense_gemm_nt, true, true, 5)
+GEMM_KERNEL(dense_gemm_nn, true, false, 5)
+GEMM_KERNEL(dense_gemm_tn, false, false, 4)
 
 // C[m, n] = Σ_s ws[s, m, n] in order of s; with bias != null, act(C + bias[n]). Grid ceil(M·N / 256), 256 threads.
 extern "C" __global__ void __launch_bounds__(256)

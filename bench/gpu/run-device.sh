@@ -5,7 +5,8 @@
 # Steps, most important first, each under its own timeout and all under DEADLINE seconds (default 450; a step that
 # would start past it is skipped and says so): the device; `policyzip info`; `policyzip selfcheck --backend cuda`
 # (every kernel against its CPU twin, synchronising after every launch, then 100 training steps on the GPU and on
-# the CPU from one seed); `policyzip bench` on cuda; the PyTorch yardsticks (bench/gpu/torch_ae_step.py,
+# the CPU from one seed); `policyzip bench` on cuda; a per-kernel profile of ae-large-512 (POLICYZIP_CUDA_PROFILE=1);
+# the PyTorch yardsticks (bench/gpu/torch_ae_step.py,
 # torch_forward.py); `policyzip bench` on the CPU for the same workloads; `policyzip demo --backend cuda` (dataset,
 # training and recovery end to end on the device); then `policyzip reproduce mountaincar --backend cuda` at full
 # scale for whatever time is left (it resumes from its folder, so a cut-off run is a partial table, never a wrong one).
@@ -37,10 +38,11 @@ step() {   # step NAME SECONDS COMMAND...: output to $OUT/NAME.txt, status to $O
 pack() { cp "$OUT/status.txt" "$RAW/"; tar czf "$OUT/raw.tar.gz.part" -C "$RAW" . && mv "$OUT/raw.tar.gz.part" "$OUT/raw.tar.gz"; }
 : > "$OUT/status.txt"
 { date -u; nvidia-smi; nvidia-smi --query-gpu=name,clocks.max.sm,clocks.sm,power.limit --format=csv; "$JAVA" -version; } > "$RAW/device.txt" 2>&1
-W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512
+W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512,returns-medium,returns-large
 step info 30 "${PZ[@]}" info
 step selfcheck 150 env POLICYZIP_CUDA_SYNC=1 "${PZ[@]}" selfcheck --backend cuda
 step bench-cuda 120 "${PZ[@]}" bench --backend cuda -w "$W" --reps 5 --seconds 1 --warmup 1 --json "$RAW/bench-cuda.json"
+step profile 40 env POLICYZIP_CUDA_PROFILE=1 "${PZ[@]}" bench --backend cuda -w ae-large-512 --reps 1 --seconds 1 --warmup 1
 step torch-ae 60 python3 bench/gpu/torch_ae_step.py --reps 30 --json "$RAW/torch-ae.json"
 step torch-fwd 60 python3 bench/gpu/torch_forward.py --reps 20 --json "$RAW/torch-fwd.json"
 step bench-cpu 120 "${PZ[@]}" bench --backend cpu -w "$W" --reps 3 --seconds 1 --warmup 1 --json "$RAW/bench-cpu.json"

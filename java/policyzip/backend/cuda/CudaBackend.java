@@ -74,8 +74,6 @@ public final class CudaBackend implements Backend {
     private final Map<Integer, Scratch> scratch = new HashMap<>();
     private final CpuBackend host;
     private final boolean syncEveryLaunch;
-    /** 0: each GEMM's tile from its shape ({@link #gemmPlan}); 64 or 128: that tile for every GEMM (A/B runs, checks). */
-    private final int gemmTile;
     /** The launch times, or null when not profiling. */
     private final KernelProfile profile;
     /** Where {@link #close()} prints the profile; replaced only by tests. */
@@ -86,20 +84,12 @@ public final class CudaBackend implements Backend {
         this.driver = driver;
         this.host = new CpuBackend(threads);
         this.syncEveryLaunch = flag("policyzip.cuda.sync", "POLICYZIP_CUDA_SYNC");
-        this.gemmTile = parseGemmTile(System.getProperty("policyzip.cuda.gemmTile", System.getenv("POLICYZIP_CUDA_GEMM_TILE")));
         this.profile = flag("policyzip.cuda.profile", "POLICYZIP_CUDA_PROFILE") ? driver.startProfile() : null;
     }
 
     /** System property {@code property} is "true", or environment variable {@code env} is "1". */
     private static boolean flag(String property, String env) {
         return Boolean.getBoolean(property) || "1".equals(System.getenv(env));
-    }
-
-    /** "auto" (or unset) → 0, "64" or "128" → that tile; anything else is refused in one line. */
-    static int parseGemmTile(String value) {
-        if (value == null || value.isBlank() || value.strip().equals("auto")) return 0;
-        for (int t : GEMM_TILES) if (value.strip().equals(Integer.toString(t))) return t;
-        throw new IllegalArgumentException("policyzip.cuda.gemmTile (POLICYZIP_CUDA_GEMM_TILE) must be auto, 64 or 128, not '" + value + "'");
     }
 
     /**
@@ -194,12 +184,7 @@ public final class CudaBackend implements Backend {
             }
             case "distances" -> List.of("row_sq_norms", "pairwise_sq_dist", "knn_select");
             case "policy_init" -> List.of("policy_init");
-            case "dense" -> {
-                List<String> n = new ArrayList<>();
-                for (int tile : GEMM_TILES) for (String g : List.of("nt", "nn", "tn")) n.add("dense_gemm_" + g + "_" + tile);
-                n.addAll(List.of("dense_splitk_reduce", "dense_act_grad"));
-                yield n;
-            }
+            case "dense" -> List.of("dense_gemm_nt", "dense_gemm_nn", "dense_gemm_tn", "dense_splitk_reduce", "dense_act_grad");
             case "elementwise" -> List.of("adam_step", "column_affine", "mse_partial", "mse_finish");
             default -> throw new IllegalArgumentException(module);
         };
@@ -615,76 +600,47 @@ public final class CudaBackend implements Backend {
         if (dxa != null) gemm("dense_gemm_nn", dz, out, wa.ptr(), in, dxa.ptr(), in, rows, in, out, ptr(null), IDENTITY);
     }
 
-    /** Output tile sides of cuda/dense.cu's GEMMs (kernels dense_gemm_*_64 and _128, 2 · tile threads) and their k step. */
-    static final int[] GEMM_TILES = {64, 128};
-    static final int GEMM_K_STEP = 16;
-    /**
-     * Split-K: an output of fewer blocks than this (counted in 64 × 64 tiles; a 128 × 128 tile counts 4) is split along
-     * k into about this much work in all ...
-     */
+    /** Output tile side of cuda/dense.cu's GEMMs (GT) and their k step (GK); 128 threads per block. */
+    static final int GEMM_TILE = 64, GEMM_K_STEP = 16, GEMM_THREADS = 128;
+    /** Split-K: an output of fewer tiles than this is split along k into about this many blocks in all ... */
     static final int SPLIT_TARGET_BLOCKS = 1024;
     /** ... with at least this many k per slice. */
     static final int SPLIT_MIN_K = 256;
-    /** The 128 × 128 tile is taken when its plan has at least this many blocks (about one wave of 2 per SM on 132 SMs). */
-    static final int TILE128_MIN_BLOCKS = 256;
     private static final int IDENTITY = Activation.IDENTITY.ordinal();
 
-    /** One GEMM's launch plan: the tile side, S slices of kSlice along k (S = 1: unsplit, kSlice = K). */
-    record GemmPlan(int tile, int splits, int kSlice) {
-        long tilesM(int m) { return ceilDiv(m, tile); }
-        long tilesN(int n) { return ceilDiv(n, tile); }
-    }
-
     /**
-     * The plan of an M × N output over K: the 128 × 128 tile (8 × 8 outputs per thread: twice the FMAs per shared load
-     * of the 64 tile) where its plan still has {@link #TILE128_MIN_BLOCKS} blocks and its padded output is at most 1/8
-     * larger than the 64 tile's, else 64 × 64 (the hidden 256 × 256 layers, 64-row batches); {@code forcedTile} (64 or
-     * 128) overrides. From the shapes alone, never the device, so a
-     * result is the same on every GPU; only split sums depend on the plan, in rounding.
+     * The split-K plan {S, kSlice} of an M × N output over K: S = 1 (kSlice = K) when the output has at least
+     * {@link #SPLIT_TARGET_BLOCKS} tiles or K is short; otherwise about that many blocks, slices of at least
+     * {@link #SPLIT_MIN_K}, kSlice a multiple of the k step. From the shapes alone, never the device, so a result is the
+     * same on every GPU. The partials take S · M · N floats: under 2 · 1024 · 64² (32 MiB).
      */
-    static GemmPlan gemmPlan(int m, int n, int k, int forcedTile) {
-        if (forcedTile != 0) return splitK(forcedTile, m, n, k);
-        GemmPlan big = splitK(128, m, n, k), small = splitK(64, m, n, k);
-        long area128 = big.tilesM(m) * big.tilesN(n) * 128 * 128, area64 = small.tilesM(m) * small.tilesN(n) * 64 * 64;
-        return big.tilesM(m) * big.tilesN(n) * big.splits() >= TILE128_MIN_BLOCKS && 8 * area128 <= 9 * area64 ? big : small;
-    }
-
-    /**
-     * The split-K plan of an M × N output over K in tiles of {@code tile}: S = 1 (kSlice = K) when the output has at
-     * least {@link #SPLIT_TARGET_BLOCKS} (in 64-tile work) or K is short; otherwise about that much work, slices of at
-     * least {@link #SPLIT_MIN_K}, kSlice a multiple of the k step. The partials take S · M · N floats: under
-     * 2 · 1024 · 64² (32 MiB).
-     */
-    static GemmPlan splitK(int tile, int m, int n, int k) {
-        long target = SPLIT_TARGET_BLOCKS / ((long) (tile / 64) * (tile / 64));
-        long tiles = ceilDiv(m, tile) * ceilDiv(n, tile);
-        long s = tiles >= target ? 1 : Math.min(ceilDiv(target, tiles), k / SPLIT_MIN_K);
-        if (s <= 1) return new GemmPlan(tile, 1, k);
+    static int[] splitK(int m, int n, int k) {
+        long tiles = ceilDiv(m, GEMM_TILE) * ceilDiv(n, GEMM_TILE);
+        long s = tiles >= SPLIT_TARGET_BLOCKS ? 1 : Math.min(ceilDiv(SPLIT_TARGET_BLOCKS, tiles), k / SPLIT_MIN_K);
+        if (s <= 1) return new int[] {1, k};
         int slice = (int) (ceilDiv(ceilDiv(k, s), GEMM_K_STEP) * GEMM_K_STEP);
-        return new GemmPlan(tile, (int) ceilDiv(k, slice), slice);
+        return new int[] {(int) ceilDiv(k, slice), slice};
     }
 
     /**
-     * C [M, N] (row stride ldc) = A · B in the layout of {@code kernel} ("dense_gemm_nt", "_nn" or "_tn" of
-     * cuda/dense.cu; the plan's tile picks _64 or _128), then act(C + bias[n]) when bias is not null. Unsplit: one
-     * launch over the tiles, the epilogue fused. Split: the kernel writes S partials into scratch slot 21,
-     * {@code dense_splitk_reduce} adds them in order and applies bias and activation. Pointers are passed through as
-     * {@link #launch} takes them.
+     * C [M, N] (row stride ldc) = A · B in the layout of {@code kernel} (cuda/dense.cu), then act(C + bias[n]) when bias
+     * is not null. Unsplit: one launch over the tiles, the epilogue fused. Split: the kernel writes S partials into
+     * scratch slot 21, {@code dense_splitk_reduce} adds them in order and applies bias and activation. Pointers are
+     * passed through as {@link #launch} takes them.
      */
     private void gemm(String kernel, Object a, int lda, Object b, int ldb, Object c, int ldc, int m, int n, int k, Object bias, int act) {
-        GemmPlan plan = gemmPlan(m, n, k, gemmTile);
-        String name = kernel + "_" + plan.tile();
-        int threads = 2 * plan.tile(), tilesM = (int) plan.tilesM(m), tilesN = (int) plan.tilesN(n);
+        int tilesM = (int) ceilDiv(m, GEMM_TILE), tilesN = (int) ceilDiv(n, GEMM_TILE);
         long tiles = (long) tilesM * tilesN;
-        if (plan.splits() == 1) {
-            launch(name, tiles, 1, threads, a, lda, b, ldb, c, ldc, 0L, m, n, k, k, tilesM, tilesN, bias, act);
+        int[] split = splitK(m, n, k);
+        if (split[0] == 1) {
+            launch(kernel, tiles, 1, GEMM_THREADS, a, lda, b, ldb, c, ldc, 0L, m, n, k, k, tilesM, tilesN, bias, act);
             return;
         }
         long mn = (long) m * n;
-        var partials = scratch(21, plan.splits() * mn * Float.BYTES);
-        launch(name, tiles * plan.splits(), 1, threads, a, lda, b, ldb, partials, n, mn, m, n, k, plan.kSlice(), tilesM, tilesN,
-                ptr(null), IDENTITY);
-        launch("dense_splitk_reduce", ceilDiv(mn, 256), 1, 256, partials, plan.splits(), m, n, c, ldc, bias, act);
+        var partials = scratch(21, split[0] * mn * Float.BYTES);
+        launch(kernel, tiles * split[0], 1, GEMM_THREADS, a, lda, b, ldb, partials, n, mn, m, n, k, split[1], tilesM, tilesN, ptr(null),
+                IDENTITY);
+        launch("dense_splitk_reduce", ceilDiv(mn, 256), 1, 256, partials, split[0], m, n, c, ldc, bias, act);
     }
 
     // ---------------------------------------------------------------- element-wise (cuda/elementwise.cu)
