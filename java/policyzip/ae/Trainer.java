@@ -28,6 +28,12 @@ import policyzip.policy.PolicyInit;
  * <p>The last {@code heldOut} fraction of the dataset is never trained on; every {@code evalEvery} steps the
  * behavioural loss of up to 512 of those policies on fixed states is recorded. A non-finite loss stops training with
  * the step and the last checkpoint named.
+ *
+ * <p>Checkpoints: every {@code checkpointEvery} steps and at the last, but, with {@link #minCheckpointInterval}, none
+ * sooner than that after the previous one (or the start). A large autoencoder's checkpoint (its parameters and Adam
+ * moments: 752 MB for P = 121,801) takes seconds to write, which on a GPU is longer than its 500 steps take; the CLI
+ * asks for at most one a minute. Which steps are saved never changes the result: a resumed run repeats an
+ * uninterrupted one from whichever checkpoint it finds.
  */
 public final class Trainer {
     private static final long PHI = 0x9E3779B97F4A7C15L;
@@ -46,6 +52,7 @@ public final class Trainer {
     private final TrainConfig cfg;
     private final MlpSpec mlp;
     private final int nTrain, nEval;
+    private long minCheckpointNanos;
 
     public Trainer(Backend be, Dataset ds, TrainConfig cfg) {
         this.be = be;
@@ -60,6 +67,13 @@ public final class Trainer {
     }
 
     public int trainingPolicies() { return nTrain; }
+
+    /** No checkpoint but the last within {@code interval} of the previous one or of the start (default zero: every one). */
+    public Trainer minCheckpointInterval(java.time.Duration interval) {
+        if (interval.isNegative()) throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + interval);
+        this.minCheckpointNanos = interval.toNanos();
+        return this;
+    }
 
     /** Per-coordinate mean and standard deviation of θ over up to statsPolicies training policies (evenly spaced). */
     public float[][] standardisation() {
@@ -117,6 +131,7 @@ public final class Trainer {
             int lastSaved = first - 1;
             int[] idx = new int[b];
             EvalSet eval = nEval > 0 ? new EvalSet() : null;
+            long lastSaveNanos = System.nanoTime();
             for (int t = first; t <= cfg.steps(); t++) {
                 long stepSeed = PolicyInit.mix64(cfg.seed() + t * PHI);
                 for (int j = 0; j < b; j++) idx[j] = (int) (PolicyInit.unit(PolicyInit.mix64(stepSeed ^ BATCH_STREAM) + (j + 1) * PHI) * nTrain);
@@ -137,12 +152,13 @@ public final class Trainer {
                     evalLosses[evalLosses.length - 1] = h;
                     l.onEval(t, h);
                 }
-                if (t % cfg.checkpointEvery() == 0 || t == cfg.steps()) {
+                if (t == cfg.steps() || t % cfg.checkpointEvery() == 0 && System.nanoTime() - lastSaveNanos >= minCheckpointNanos) {
                     float[][] mv = step.moments();
                     Checkpoint c = new Checkpoint(cfg, mlp, ae.sizes(), t, ae.parametersToHost(), mv[0], mv[1], stats[0], stats[1],
                             Arrays.copyOf(losses, t), evalSteps, evalLosses, Checkpoint.datasetIdentity(ds));
                     c.write(checkpoint);
                     lastSaved = t;
+                    lastSaveNanos = System.nanoTime();
                     l.onCheckpoint(t, checkpoint);
                     if (t == cfg.steps()) return c;
                 }

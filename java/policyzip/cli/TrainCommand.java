@@ -44,7 +44,8 @@ final class TrainCommand implements Runnable {
     int states;
     @Option(names = "--seed", defaultValue = "0", description = "seed of batches, states and initial weights (default: ${DEFAULT-VALUE})")
     long seed;
-    @Option(names = "--checkpoint-every", defaultValue = "500", description = "steps between checkpoints (default: ${DEFAULT-VALUE})")
+    @Option(names = "--checkpoint-every", defaultValue = "500",
+            description = "steps between checkpoints, at most one a minute besides the last (default: ${DEFAULT-VALUE})")
     int checkpointEvery;
     @Option(names = "--eval-every", defaultValue = "250", description = "steps between held-out evaluations (default: ${DEFAULT-VALUE})")
     int evalEvery;
@@ -96,11 +97,17 @@ final class TrainCommand implements Runnable {
                 png ? " and .png" : "", Output.num(end), c.evalLoss().length == 0 ? "-" : Output.num(c.evalLoss()[c.evalLoss().length - 1]), Progress.seconds(secs));
     }
 
-    /** Trains with a progress bar (loss, held-out loss, ETA) on {@code err}; I/O failures become one-line errors. */
+    /** Checkpoints of the CLI's training runs: at most one a minute besides the last (Trainer.minCheckpointInterval). */
+    static final java.time.Duration CHECKPOINT_INTERVAL = java.time.Duration.ofMinutes(1);
+
+    /**
+     * Trains with a progress bar (loss, held-out loss, ETA) on {@code err}, checkpoints at most once a minute
+     * ({@link #CHECKPOINT_INTERVAL}); I/O failures become one-line errors.
+     */
     static Checkpoint train(Backend be, Dataset ds, TrainConfig cfg, Path file, boolean resume, PrintWriter err) {
         try (Progress bar = new Progress(err, "train K=" + cfg.latent(), cfg.steps(), "steps")) {
             double[] heldOutLoss = {Double.NaN};
-            return new Trainer(be, ds, cfg).train(file, resume, new Trainer.Listener() {
+            return new Trainer(be, ds, cfg).minCheckpointInterval(CHECKPOINT_INTERVAL).train(file, resume, new Trainer.Listener() {
                 @Override public void onStep(int step, int total, double l) {
                     bar.extra(Double.isNaN(heldOutLoss[0]) ? "loss " + Output.num(l)
                             : String.format(Locale.ROOT, "loss %s, held-out %s", Output.num(l), Output.num(heldOutLoss[0])));

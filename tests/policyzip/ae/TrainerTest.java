@@ -7,7 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -128,6 +131,22 @@ class TrainerTest {
             assertArrayEquals(want.params(), got.params());
             assertArrayEquals(want.trainLoss(), got.trainLoss());
             assertArrayEquals(want.evalLoss(), got.evalLoss());
+        }
+    }
+
+    @Test
+    void aMinimumIntervalSkipsCheckpointsButNeverTheLast() throws Exception {
+        try (CpuBackend be = new CpuBackend(2)) {
+            for (Duration gap : new Duration[] {Duration.ZERO, Duration.ofHours(1)}) {
+                List<Integer> saved = new ArrayList<>();
+                Checkpoint c = new Trainer(be, small, cfg(2, 40)).minCheckpointInterval(gap).train(dir.resolve("gap-" + gap.toMinutes() + ".ckpt"),
+                        false, new Trainer.Listener() {
+                            @Override public void onCheckpoint(int step, Path file) { saved.add(step); }
+                        });
+                assertEquals(gap.isZero() ? List.of(10, 20, 30, 40) : List.of(40), saved, "interval " + gap);
+                assertEquals(40, c.step());
+            }
+            assertThrows(IllegalArgumentException.class, () -> new Trainer(be, small, cfg(2, 40)).minCheckpointInterval(Duration.ofSeconds(-1)));
         }
     }
 
