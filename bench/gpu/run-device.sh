@@ -12,6 +12,8 @@
 # scale for whatever time is left (it resumes from its folder, so a cut-off run is a partial table, never a wrong one).
 # The device tool returns at most 8 files, so the raw output is packed into $OUT/raw.tar.gz after every step (a run
 # killed at its limit still returns everything up to its last finished step) beside $OUT/status.txt.
+# STEPS=name,name runs only those steps (names: info selfcheck bench-cuda profile torch-ae torch-fwd bench-cpu demo-cuda
+# reproduce-full); the full-scale table alone, for instance: STEPS=info,reproduce-full DEADLINE=560.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 OUT="${OUT:-bench/results/device-$(date +%Y-%m-%d)}"
@@ -23,8 +25,10 @@ JAR=target/policyzip.jar
 [ -f "$JAR" ] || { echo "run-device: $JAR is missing (build it with ./policyzip info or mvn package, and carry it)" >&2; exit 2; }
 PZ=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$JAR")
 DEADLINE="${DEADLINE:-450}"
-step() {   # step NAME SECONDS COMMAND...: output to $OUT/NAME.txt, status to $OUT/status.txt and the console
+STEPS="${STEPS:-all}"   # a comma-separated subset of the step names below, e.g. STEPS=info,reproduce-full
+step() {   # step NAME SECONDS COMMAND...: output to $RAW/NAME.txt, status to $OUT/status.txt and the console
   local name="$1" secs="$2"; shift 2
+  if [ "$STEPS" != all ] && [[ ",$STEPS," != *",$name,"* ]]; then return; fi
   local left=$((DEADLINE - SECONDS))
   if [ "$left" -lt 20 ]; then echo "$name skipped: ${left}s left of DEADLINE=$DEADLINE" | tee -a "$OUT/status.txt"; return; fi
   [ "$secs" -gt "$left" ] && secs=$left
