@@ -24,6 +24,13 @@
 //       W2 · H1 is register-blocked 10 × 8 per thread over k in steps of 8 (double-buffered shared memory, one
 //       barrier per step), and the epilogue applies bias and activation and reduces the output layer across the
 //       warp, so H1 and H2 never touch global memory unless the cache is asked for.
+//   mlp_forward_matvec  one state per policy (M = 1: rollouts with one episode per policy, the returns of a dataset,
+//       recovery), any architecture that is not a preset with every layer at most MV_MAX wide: one block per policy,
+//       256 threads, the layer's input in shared memory; each row is one half-warp's, lane j summing the inputs
+//       q ≡ j mod 16 in increasing q by FMA from 0, the 16 partials then added by shuffles 8, 4, 2, 1 apart: exactly
+//       the CPU's matrix-vector order (ScalarKernels.matvec and tree16, SimdKernels.matvec16), so the result equals
+//       the CPU's bit for bit. A policy's weights are read once, in 64-byte runs per half-warp: a memory-bound
+//       kernel, where mlp_forward_large would run a 64-state tile for one state.
 //   mlp_forward_generic  any architecture: one thread per (b, m), every hidden layer written to `hidden`
 //       [B, ΣH, M] (the cache, or a workspace) and read back by the same thread. The path that always works.
 #include "common.cuh"
@@ -328,6 +335,61 @@ mlp_forward_large(const float* __restrict__ theta, int P, const float* __restric
                   int O, int H1, int H2, int A, float* __restrict__ actions, float* __restrict__ cache, int act,
                   float scale) {
     large_forward<false>(theta, P, states, perPolicy, M, O, H1, H2, A, actions, cache, act, scale);
+}
+
+// ------------------------------------------------------------------------------------------------ matvec (M = 1)
+
+#define MV_MAX 1024   // widest layer input or output of mlp_forward_matvec (CudaBackend.MATVEC_MAX_WIDTH)
+
+// sizes [L + 1] = O, H_1, ..., A; states [O] (shared) or [B, O] (per policy); actions [B, A]; hidden [B, ΣH] or null.
+// Grid B (this launch's policies), 256 threads: warp w takes rows 2w and 2w + 1 of every 16, a half-warp per row, both
+// halves through the same loop trips so that the full-warp shuffles always have all 32 lanes.
+extern "C" __global__ void __launch_bounds__(256)
+mlp_forward_matvec(const float* __restrict__ theta, int P, const float* __restrict__ states, int perPolicy,
+                   const int* __restrict__ sizes, int L, int HU, float* __restrict__ actions, float* __restrict__ hidden,
+                   int act, float scale) {
+    __shared__ float buf[2][MV_MAX];
+    const int b = blockIdx.x, tid = threadIdx.x, lane = tid & 15, half = (tid >> 4) & 1, warp = tid >> 5;
+    const int O = sizes[0], A = sizes[L];
+    const float* th = theta + (size_t)b * P;
+    const float* xs = states + (perPolicy ? (size_t)b * O : 0);
+    for (int q = tid; q < O; q += blockDim.x) buf[0][q] = xs[q];
+    __syncthreads();
+    size_t woff = 0;
+    int uOff = 0, cur = 0;
+    for (int l = 0; l < L; l++) {
+        const int in = sizes[l], out = sizes[l + 1];
+        const float* W = th + woff;
+        const float* bias = W + (size_t)in * out;
+        const bool last = l == L - 1;
+        for (int r0 = 2 * warp; r0 < out; r0 += 16) {
+            const int r = r0 + half;
+            float part = 0.f;
+            if (r < out) {
+                const float* w = W + (size_t)r * in;
+                for (int q = lane; q < in; q += 16) part = fmaf(w[q], buf[cur][q], part);
+            }
+            // ScalarKernels.tree16: t[i] += t[i + 8], then + 4, + 2, + 1; lane 0 of each half ends with the sum.
+            part += __shfl_down_sync(0xffffffffu, part, 8, 16);
+            part += __shfl_down_sync(0xffffffffu, part, 4, 16);
+            part += __shfl_down_sync(0xffffffffu, part, 2, 16);
+            part += __shfl_down_sync(0xffffffffu, part, 1, 16);
+            if (r < out && lane == 0) {
+                const float z = part + bias[r];
+                if (last) {
+                    actions[(size_t)b * A + r] = pz_output(z, scale);
+                } else {
+                    const float h = pz_hidden(z, act);
+                    buf[cur ^ 1][r] = h;
+                    if (hidden != nullptr) hidden[(size_t)b * HU + uOff + r] = h;
+                }
+            }
+        }
+        __syncthreads();
+        woff += (size_t)in * out + out;
+        if (!last) uOff += out;
+        cur ^= 1;
+    }
 }
 
 // ------------------------------------------------------------------------------------------------ generic

@@ -100,9 +100,10 @@ public final class TwinCheck {
                 }
             }
         }
-        // The fused GEMM kernel: A = 1 and A = 3, a tail tile of states, with and without the activations cache.
+        // The fused GEMM kernel: A = 1 and A = 3, a tail tile of states, with and without the activations cache; and at
+        // M = 1, the matrix-vector kernel (the rollouts' shape).
         MlpSpec large = spec(2, "large", 1, Activation.RELU, 1f), large3 = spec(11, "large", 3, Activation.TANH, 1f);
-        for (int m : quick ? new int[] {70} : new int[] {1, 70, 300}) {
+        for (int m : quick ? new int[] {1, 70} : new int[] {1, 70, 300}) {
             cases.add(new MlpCase(large, 2, m, StateLayout.SHARED, false));
             cases.add(new MlpCase(large, 2, m, StateLayout.PER_POLICY, true));
             cases.add(new MlpCase(large3, 2, m, StateLayout.PER_POLICY, m != 70));

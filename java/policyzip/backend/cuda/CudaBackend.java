@@ -169,7 +169,8 @@ public final class CudaBackend implements Backend {
     static List<String> kernelNames(String module) {
         return switch (module) {
             case "mlp_forward" -> {
-                List<String> n = new ArrayList<>(List.of("mlp_forward_large", "mlp_forward_large_a1", "mlp_forward_generic"));
+                List<String> n = new ArrayList<>(List.of("mlp_forward_large", "mlp_forward_large_a1", "mlp_forward_matvec",
+                        "mlp_forward_generic"));
                 for (String p : PRESETS) {
                     n.add("mlp_fwd_block_" + p);
                     n.add("mlp_fwd_flat_" + p);
@@ -321,6 +322,17 @@ public final class CudaBackend implements Backend {
                 && (long) mlp.out(0) * mlp.out(1) >= 4096;
     }
 
+    /** Widest layer input or output of {@code mlp_forward_matvec} (MV_MAX in cuda/mlp_forward.cu). */
+    static final int MATVEC_MAX_WIDTH = 1024;
+
+    /** Whether {@code mlp_forward_matvec} takes this spec: every layer's input and output at most MATVEC_MAX_WIDTH. */
+    static boolean matvecFits(MlpSpec mlp) {
+        for (int l = 0; l < mlp.layers(); l++) {
+            if (mlp.in(l) > MATVEC_MAX_WIDTH || mlp.out(l) > MATVEC_MAX_WIDTH) return false;
+        }
+        return true;
+    }
+
     @Override
     public synchronized void mlpForward(MlpSpec mlp, Buffer theta, int batch, Buffer states, StateLayout layout, int m,
                                         Buffer actions, Buffer activations) {
@@ -343,6 +355,16 @@ public final class CudaBackend implements Backend {
             }
             return;
         }
+        // Generic layer sizes (device copy) for mlp_forward_matvec and mlp_forward_generic.
+        int[] sizes = new int[mlp.layers() + 1];
+        for (int l = 0; l < mlp.layers(); l++) sizes[l] = mlp.in(l);
+        sizes[mlp.layers()] = a;
+        if (m == 1 && !usePreset && matvecFits(mlp)) {
+            CUdeviceptr sizesDev = upload(1, sizes);
+            launch("mlp_forward_matvec", batch, 1, 256, th.ptr(), p, st.ptr(), perPolicy, sizesDev, mlp.layers(), hu, ac.ptr(),
+                    ca == null ? new CUdeviceptr() : ca.ptr(), act, scale);
+            return;
+        }
         if (usePreset || largeKernelFits(mlp)) {
             String kernel = usePreset ? "mlp_fwd_block_" + preset : a == 1 ? "mlp_forward_large_a1" : "mlp_forward_large";
             long gridX = usePreset ? ceilDiv(m, 256) : ceilDiv(m, 64);
@@ -356,9 +378,6 @@ public final class CudaBackend implements Backend {
             return;
         }
         // Generic: hidden layers go to the activations buffer, or to a workspace of at most WORKSPACE_FLOATS.
-        int[] sizes = new int[mlp.layers() + 1];
-        for (int l = 0; l < mlp.layers(); l++) sizes[l] = mlp.in(l);
-        sizes[mlp.layers()] = a;
         CUdeviceptr sizesDev = upload(1, sizes);
         long perPolicyHidden = (long) hu * m;
         int chunk = ca != null || perPolicyHidden == 0 ? batch : (int) Math.max(1, Math.min(batch, workspaceFloats / perPolicyHidden));
