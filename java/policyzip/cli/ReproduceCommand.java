@@ -60,7 +60,10 @@ final class ReproduceCommand implements Runnable {
         long t0 = System.nanoTime();
         List<Map<String, Object>> rows = new ArrayList<>();
         StringBuilder md = new StringBuilder();
-        md.append("| size | dataset (paper) | ours: N | K | PR_max ours | PR_max paper | max_Z J | max_D J | PR_range ours |\n|---|---|---|---|---|---|---|---|---|\n");
+        // time: this run's seconds for the row (training, or 0 where the checkpoint was finished, plus recovery); a
+        // dataset's own time is printed when it is built.
+        md.append("| size | dataset (paper) | ours: N | K | PR_max ours | PR_max paper | max_Z J | max_D J | PR_range ours | time |\n"
+                + "|---|---|---|---|---|---|---|---|---|---|\n");
         try (Backend be = backendOptions.create()) {
             Files.createDirectories(dir);
             for (Object[] row : PAPER) {
@@ -74,6 +77,7 @@ final class ReproduceCommand implements Runnable {
                 for (int k = 1; k <= 3; k++) {
                     TrainConfig tc = TrainConfig.defaults(k).withSteps(trainSteps);
                     Path ck = dir.resolve(data.getFileName().toString().replace(".pzd", "") + "-k" + k + "-s" + trainSteps + ".ckpt");
+                    long rowStart = System.nanoTime();
                     Checkpoint c = checkpoint(be, ds, tc, ck, err);
                     Recovery.Result r;
                     try (Progress bar = new Progress(err, "recover " + size + " K=" + k, (long) Math.pow(Recovery.gridPerAxis(k), k), "points")) {
@@ -94,9 +98,12 @@ final class ReproduceCommand implements Runnable {
                     m.put("max_data", g.maxData());
                     m.put("pr_range", g.prRange());
                     m.put("held_out_loss", c.evalLoss().length == 0 ? Double.NaN : c.evalLoss()[c.evalLoss().length - 1]);
+                    double rowSecs = (System.nanoTime() - rowStart) / 1e9;
+                    m.put("seconds", rowSecs);
                     rows.add(m);
-                    String line = String.format(Locale.ROOT, "| %s | %dk | %,d | %d | %s | %.2f | %s | %s | %s |", size, paperN / 1000, n, k,
-                            Output.num(g.prMax()), paper, Output.num(g.maxLatent()), Output.num(g.maxData()), Output.num(g.prRange()));
+                    String line = String.format(Locale.ROOT, "| %s | %dk | %,d | %d | %s | %.2f | %s | %s | %s | %s |", size, paperN / 1000, n, k,
+                            Output.num(g.prMax()), paper, Output.num(g.maxLatent()), Output.num(g.maxData()), Output.num(g.prRange()),
+                            Progress.seconds(rowSecs));
                     md.append(line).append('\n');
                     out.println(line);
                     out.flush();
