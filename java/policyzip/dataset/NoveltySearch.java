@@ -197,11 +197,9 @@ public final class NoveltySearch {
 
     private void evaluateReturns(State st, Path partial, Listener l) throws IOException {
         int n = cfg.n(), p = mlp.paramCount(), tasks = env.tasks().size();
-        // Policies per batch: as many as 1,024 and 256 MB of θ allow (each env step is one forward of the whole batch:
-        // on a GPU one launch, whose cost hardly grows with it; the CPU backend groups them for its cache itself,
-        // Backend.preferredPolicyGroup), and at least 16 batches so that progress and checkpoints are not
-        // all-or-nothing. The returns do not depend on it: each episode's reset seed is its own.
-        int chunk = Math.max(1, Math.min(Math.min(1024, (1 << 26) / p), (n + 15) / 16));
+        // Policies per batch: Rollout.batchFor with 256 MB of θ, and at least 16 batches so that progress and
+        // checkpoints are not all-or-nothing. The returns do not depend on it: each episode's reset seed is its own.
+        int chunk = Math.max(1, Math.min(Rollout.batchFor(p, 1 << 26), (n + 15) / 16));
         float[] theta = new float[chunk * p];
         Rollout rollout = new Rollout(backend, env.name(), mlp);
         long lastSave = System.nanoTime();

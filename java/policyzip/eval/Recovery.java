@@ -102,9 +102,8 @@ public final class Recovery {
             throw new IllegalArgumentException("the checkpoint's policies are " + ck.policy().describe() + ", the dataset's " + mlp.describe());
         }
         int k = ck.latent(), p = mlp.paramCount();
-        // Decoded policies per batch (the autoencoder's batch too): up to 1,024 and 128 MB of θ, since each env step is one
-        // forward of the whole batch (on a GPU one launch, whose cost hardly grows with it; see NoveltySearch's returns).
-        int batch = Math.max(1, Math.min(1024, (1 << 25) / p));
+        // Decoded policies per batch (the autoencoder's batch too): Rollout.batchFor with 128 MB of θ.
+        int batch = Rollout.batchFor(p, 1 << 25);
         try (Autoencoder ae = ck.autoencoder(be, batch)) {
             float[] encoded = ae.encodeDataset(ds);
             float[] low = new float[k], high = new float[k];

@@ -59,6 +59,17 @@ public final class Rollout {
     public MlpSpec mlp() { return mlp; }
 
     /**
+     * Policies of {@code paramCount} parameters per batch of rollouts: as many as 1,024, {@code maxFloats} of θ and a
+     * sixteenth of the heap allow (a caller holds two such arrays at most), at least 1. Each env step is one forward
+     * of the whole batch: on a GPU one launch, whose cost hardly grows with it; the CPU backend groups a batch for its
+     * cache itself ({@link Backend#preferredPolicyGroup}).
+     */
+    public static int batchFor(int paramCount, long maxFloats) {
+        long heapFloats = Runtime.getRuntime().maxMemory() / 16 / Float.BYTES;
+        return (int) Math.max(1, Math.min(1024, Math.min(maxFloats, heapFloats) / paramCount));
+    }
+
+    /**
      * Runs B = {@code batch} policies, θ [B, P] row-major in {@code thetas}, for E = {@code episodes} each on
      * {@code task}. {@code stateStride} 0 keeps no states. {@code listener} may be null; it is called from worker
      * threads, one call at a time.

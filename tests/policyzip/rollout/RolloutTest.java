@@ -43,6 +43,15 @@ class RolloutTest {
     }
 
     @Test
+    void batchesAreBoundedByCountFloatsAndHeap() {
+        long heapFloats = Runtime.getRuntime().maxMemory() / 16 / Float.BYTES;
+        assertEquals(1024, Rollout.batchFor(1185, 1 << 26));                                   // medium: the count bounds
+        assertEquals((int) Math.min(1024, Math.min(1 << 26, heapFloats) / 121_801), Rollout.batchFor(121_801, 1 << 26));
+        assertEquals(1, Rollout.batchFor(121_801, 1000));                                       // never below one policy
+        assertTrue(Rollout.batchFor(121_801, Long.MAX_VALUE) <= Math.max(1, heapFloats / 121_801));
+    }
+
+    @Test
     void batchedReturnsEqualOneEpisodeAtATime() {
         for (String env : new String[] {"mountaincar", "pendulum"}) {
             EnvSpec spec = Envs.spec(env);
