@@ -14,6 +14,8 @@ final class Progress implements AutoCloseable {
     private final boolean tty = System.console() != null;
     /** Set by the first {@link #update}: a bar made before its phase starts must not count the wait in its ETA. */
     private long started = -1;
+    /** The count at the first update: a resumed run's earlier work took none of this run's time. */
+    private long startDone;
     private long lastDraw;
     private int lastDecile = -1;
     private String extra = "";
@@ -30,7 +32,10 @@ final class Progress implements AutoCloseable {
 
     void update(long done) {
         long now = System.nanoTime();
-        if (started < 0) started = now;
+        if (started < 0) {
+            started = now;
+            startDone = done;
+        }
         int decile = (int) Math.min(10, done * 10 / total);
         if (tty) {
             if (now - lastDraw < 100_000_000L && done < total) return;
@@ -46,10 +51,15 @@ final class Progress implements AutoCloseable {
     private String line(long done, long now) {
         double frac = Math.min(1.0, (double) done / total);
         int width = 24, filled = (int) Math.round(frac * width);
-        double elapsed = (now - started) / 1e9;
-        String eta = done > 0 && done < total ? ", ETA " + seconds(elapsed / frac - elapsed) : "";
+        String eta = done > startDone && done < total ? ", ETA " + seconds(eta(done, now)) : "";
         return String.format(Locale.ROOT, "%s [%s%s] %3.0f%% %d/%d %s%s%s", label, "#".repeat(filled), ".".repeat(width - filled),
                 frac * 100, done, total, unit, extra.isEmpty() ? "" : ", " + extra, eta);
+    }
+
+    /** Seconds left at this run's rate: elapsed × (total − done) / (done − the count at the first update). */
+    double eta(long done, long now) {
+        double elapsed = (now - started) / 1e9;
+        return elapsed * (total - done) / (done - startDone);
     }
 
     static String seconds(double s) {
