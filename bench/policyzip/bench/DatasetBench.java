@@ -14,8 +14,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import policyzip.backend.Backend;
-import policyzip.backend.Backends;
 
 /**
  * Dataset generation's descriptor step ({@link Workloads} descriptors-medium: 10,000 medium policies per invocation;
@@ -31,22 +29,16 @@ public class DatasetBench {
 
     @State(Scope.Benchmark)
     public static class Fixture {
-        Backend backend;
+        WorkloadSet set;
         Workload medium, large;
 
         @Setup(Level.Trial) public void setUp() {
-            backend = Backends.create("cpu", Backends.defaultThreads());
-            medium = Workloads.create("descriptors-medium", backend);
-            large = Workloads.create("descriptors-large", backend);
-            medium.verify();
-            large.verify();
+            set = new WorkloadSet("descriptors-medium", "descriptors-large");
+            medium = set.get(0);
+            large = set.get(1);
         }
 
-        @TearDown(Level.Trial) public void tearDown() {
-            medium.close();
-            large.close();
-            backend.close();
-        }
+        @TearDown(Level.Trial) public void tearDown() { set.close(); }
     }
 
     @Benchmark @OperationsPerInvocation(10_000)

@@ -13,8 +13,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import policyzip.backend.Backend;
-import policyzip.backend.Backends;
 
 /**
  * Behavioural autoencoder training steps per second ({@link Workloads} ae-medium: B = 128, K = 2; ae-large: B = 64,
@@ -30,22 +28,16 @@ public class TrainBench {
 
     @State(Scope.Benchmark)
     public static class Fixture {
-        Backend backend;
+        WorkloadSet set;
         Workload medium, large;
 
         @Setup(Level.Trial) public void setUp() {
-            backend = Backends.create("cpu", Backends.defaultThreads());
-            medium = Workloads.create("ae-medium", backend);
-            large = Workloads.create("ae-large", backend);
-            medium.verify();
-            large.verify();
+            set = new WorkloadSet("ae-medium", "ae-large");
+            medium = set.get(0);
+            large = set.get(1);
         }
 
-        @TearDown(Level.Trial) public void tearDown() {
-            medium.close();
-            large.close();
-            backend.close();
-        }
+        @TearDown(Level.Trial) public void tearDown() { set.close(); }
     }
 
     @Benchmark public void aeMedium(Fixture f) { f.medium.run(); }

@@ -116,13 +116,7 @@ public final class CpuBackend implements Backend {
         par.forEach((batch + chunk - 1) / chunk, c -> {
             Scratch s = scratch.get();
             for (int b = c * chunk, end = Math.min(batch, b + chunk); b < end; b++) {
-                float[] xT;
-                if (sharedT != null) {
-                    xT = sharedT;
-                } else {
-                    xT = s.get(0, o * m);
-                    transposeInto(st.data, st.offset + b * m * o, m, o, xT);
-                }
+                float[] xT = statesTransposed(sharedT, st, b, m, o, s);
                 forwardOne(mlp, th.data, th.offset + b * mlp.paramCount(), xT, m, act.data, act.offset + b * m * mlp.actDim(),
                         cache == null ? null : cache.data, cache == null ? 0 : cache.offset + b * mlp.hiddenUnits() * m, s);
             }
@@ -191,13 +185,7 @@ public final class CpuBackend implements Backend {
         par.forEach((batch + chunk - 1) / chunk, c -> {
             Scratch s = scratch.get();
             for (int b = c * chunk, end = Math.min(batch, b + chunk); b < end; b++) {
-                float[] xT;
-                if (sharedT != null) {
-                    xT = sharedT;
-                } else {
-                    xT = s.get(0, o * m);
-                    transposeInto(st.data, st.offset + b * m * o, m, o, xT);
-                }
+                float[] xT = statesTransposed(sharedT, st, b, m, o, s);
                 float[] dsDst = null;
                 int dsOff = 0;
                 if (dS != null) {
@@ -535,6 +523,14 @@ public final class CpuBackend implements Backend {
     // ---------------------------------------------------------------- helpers
 
     /** src [rows, cols] at off → dst [cols, rows]. */
+    /** Policy b's states [O, M] (transposed): the shared ones, or its own transposed into scratch slot 0. */
+    private static float[] statesTransposed(float[] sharedT, ArrayBuffer st, int b, int m, int o, Scratch s) {
+        if (sharedT != null) return sharedT;
+        float[] xT = s.get(0, o * m);
+        transposeInto(st.data, st.offset + b * m * o, m, o, xT);
+        return xT;
+    }
+
     static void transposeInto(float[] src, int off, int rows, int cols, float[] dst) {
         // 16 × 16 blocks: both the reads and the strided writes stay within a few cache lines per block.
         final int t = 16;
