@@ -124,7 +124,7 @@ public final class Backends {
     public static String availability() {
         String cuda;
         try (Backend be = create("cuda", 1)) {
-            cuda = "cuda: available (" + be.describe() + ")";
+            cuda = "cuda: available (" + be.describe().replaceFirst("; CPU fallback .*", "") + ")";   // probed with 1 thread
         } catch (IllegalStateException e) {
             cuda = "cuda: not available (" + e.getMessage().replaceFirst("^backend 'cuda' is not available: ", "") + ")";
         }
