@@ -42,7 +42,7 @@ step() {   # step NAME SECONDS COMMAND...: output to $RAW/NAME.txt, status to $O
 pack() { cp "$OUT/status.txt" "$RAW/"; tar czf "$OUT/raw.tar.gz.part" -C "$RAW" . && mv "$OUT/raw.tar.gz.part" "$OUT/raw.tar.gz"; }
 : > "$OUT/status.txt"
 { date -u; nvidia-smi; nvidia-smi --query-gpu=name,clocks.max.sm,clocks.sm,power.limit --format=csv; "$JAVA" -version; } > "$RAW/device.txt" 2>&1
-W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512,returns-medium,returns-large
+W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512,returns-medium,returns-large,bwd-large,gpu-bwd-large
 step info 30 "${PZ[@]}" info
 step selfcheck 150 env POLICYZIP_CUDA_SYNC=1 "${PZ[@]}" selfcheck --backend cuda
 step bench-cuda 120 "${PZ[@]}" bench --backend cuda -w "$W" --reps 5 --seconds 1 --warmup 1 --json "$RAW/bench-cuda.json"

@@ -39,6 +39,9 @@ import policyzip.rollout.Rollout;
  *   (NoveltySearch), B policies from seeds to the end of one MountainCar episode (up to 999 steps, every task's reward
  *   at once), one forward of the whole batch per env step: B = 1024 medium, 550 large (the batches NoveltySearch
  *   takes now), and 34 large (the batch it took before: a GPU launch per step for a few policies).</li>
+ *   <li>{@code bwd-medium}, {@code bwd-large}, {@code gpu-bwd-large}: the batched policy backward alone (dL/dθ from
+ *   dL/d(actions), the forward's activations cached once): 2-32-32-1 with B = 1024, 2-400-300-1 with B = 64 and
+ *   B = 512 (ae-large-512's batch), M = 256 shared states; FLOPs counted as twice the forward's.</li>
  *   <li>{@code env-mountaincar}, {@code env-pendulum}: N = 4096 instances stepped 100 times with fixed random actions,
  *   on the calling thread (env stepping is single-threaded per VecEnv).</li>
  *   <li>{@code env-reacher}, {@code env-hopper}, {@code env-halfcheetah}, {@code env-invertedpendulum},
@@ -57,9 +60,12 @@ public final class Workloads {
                 "ae-large", "env-mountaincar", "env-pendulum");
     }
 
-    /** The rollout workloads: a dataset's returns step at the batch sizes it takes (slow on the CPU for large). */
-    public static List<String> returnsNames() {
-        return List.of("returns-medium", "returns-large", "returns-large-34");
+    /**
+     * Workloads run by name only: a dataset's returns step at the batch sizes it takes, and the batched policy
+     * backward alone (the training step's least efficient part on a GPU). Slow on the CPU for large.
+     */
+    public static List<String> byNameOnly() {
+        return List.of("returns-medium", "returns-large", "returns-large-34", "bwd-medium", "bwd-large", "gpu-bwd-large");
     }
 
     /** The MuJoCo env workloads ({@code native-build/mujoco.sh} must have run): env-&lt;env&gt; and mjstep-&lt;env&gt;. */
@@ -107,6 +113,9 @@ public final class Workloads {
             case "ae-large" -> new AeStep("ae-large", "large", 1, 64, backend);
             case "ae-large-512" -> new AeStep("ae-large-512", "large", 1, 512, backend);
             case "returns-medium" -> new Returns("returns-medium", MlpSpec.MEDIUM, 1024, backend);
+            case "bwd-medium" -> new Backward("bwd-medium", MlpSpec.MEDIUM, 1024, FWD_STATES, backend);
+            case "bwd-large" -> new Backward("bwd-large", MlpSpec.LARGE, 64, FWD_STATES, backend);
+            case "gpu-bwd-large" -> new Backward("gpu-bwd-large", MlpSpec.LARGE, 512, FWD_STATES, backend);
             case "returns-large" -> new Returns("returns-large", MlpSpec.LARGE, 550, backend);
             case "returns-large-34" -> new Returns("returns-large-34", MlpSpec.LARGE, 34, backend);
             case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
@@ -114,7 +123,7 @@ public final class Workloads {
             default -> {
                 Workload w = name.startsWith("env-") || name.startsWith("mjstep-") ? mujoco(name.toLowerCase(Locale.ROOT), backend) : null;
                 if (w == null) throw new IllegalArgumentException("unknown workload '" + name + "'; known: " + String.join(", ", names()) + ", "
-                        + String.join(", ", mujocoNames()) + ", " + String.join(", ", gpuNames()) + ", " + String.join(", ", returnsNames()));
+                        + String.join(", ", mujocoNames()) + ", " + String.join(", ", gpuNames()) + ", " + String.join(", ", byNameOnly()));
                 yield w;
             }
         };
@@ -193,6 +202,76 @@ public final class Workloads {
             thetaBuf.close();
             statesBuf.close();
             actionsBuf.close();
+        }
+    }
+
+    /**
+     * The batched policy backward alone: B MountainCar policies on M shared states, their forward run once with the
+     * activations cached, dL/d(actions) uniform in ±1 from a fixed seed; each op is one {@link Backend#mlpBackward}
+     * into dθ (no input gradient), as the training step runs it.
+     */
+    static final class Backward implements Workload {
+        private final String name;
+        private final MlpSpec mlp;
+        private final int batch, m;
+        private final Backend be;
+        private final float[] theta, states, dActions;
+        private final Buffer thetaBuf, statesBuf, actionsBuf, cacheBuf, dActionsBuf, dThetaBuf;
+
+        Backward(String name, int[] hidden, int batch, int m, Backend be) {
+            this.name = name;
+            this.mlp = new MlpSpec(2, hidden, 1, Activation.RELU, 1f);
+            this.batch = batch;
+            this.m = m;
+            this.be = be;
+            long[] seeds = new long[batch];
+            for (int i = 0; i < batch; i++) seeds[i] = 3000 + i;
+            theta = PolicyInit.initialize(mlp, seeds);
+            SplittableRandom rng = new SplittableRandom(9);
+            states = new float[m * 2];
+            for (int i = 0; i < states.length; i++) states[i] = (float) (rng.nextDouble() * 2 - 1);
+            dActions = new float[batch * m];
+            for (int i = 0; i < dActions.length; i++) dActions[i] = (float) (rng.nextDouble() * 2 - 1);
+            thetaBuf = be.upload(theta);
+            statesBuf = be.upload(states);
+            actionsBuf = be.allocate(batch * m);
+            cacheBuf = be.allocate(batch * mlp.hiddenUnits() * m);
+            dActionsBuf = be.upload(dActions);
+            dThetaBuf = be.allocate(batch * mlp.paramCount());
+            be.mlpForward(mlp, thetaBuf, batch, statesBuf, StateLayout.SHARED, m, actionsBuf, cacheBuf);
+        }
+
+        @Override public String name() { return name; }
+        @Override public String description() {
+            return "backward of B=" + batch + " policies " + mlp.describe() + " × M=" + m + " shared states on " + be.name();
+        }
+        @Override public String unit() { return "evals/s"; }
+        @Override public double itemsPerOp() { return (double) batch * m; }
+        @Override public double flopsPerOp() { return 4.0 * mlp.macsPerState() * batch * m; }
+
+        @Override public void run() {
+            be.mlpBackward(mlp, thetaBuf, batch, statesBuf, StateLayout.SHARED, m, actionsBuf, cacheBuf, dActionsBuf, dThetaBuf, null);
+            be.synchronize();
+        }
+
+        @Override public void verify() {
+            run();
+            int p = mlp.paramCount(), check = mlp.paramCount() > 10_000 ? 1 : 4;
+            float[] got = new float[check * p];
+            be.read(dThetaBuf.slice(0, check * p), got, 0);
+            try (CpuBackend ref = new CpuBackend(KernelsProvider.scalar(), 1)) {
+                Buffer th = ref.upload(theta, 0, check * p), st = ref.upload(states), a = ref.allocate(check * m);
+                Buffer c = ref.allocate(check * mlp.hiddenUnits() * m), d = ref.allocate(check * p);
+                ref.mlpForward(mlp, th, check, st, StateLayout.SHARED, m, a, c);
+                ref.mlpBackward(mlp, th, check, st, StateLayout.SHARED, m, a, c, ref.upload(dActions, 0, check * m), d, null);
+                float[] want = new float[check * p];
+                ref.read(d, want, 0);
+                checkClose(name + ": dθ", got, 0, want);
+            }
+        }
+
+        @Override public void close() {
+            for (Buffer b : new Buffer[] {thetaBuf, statesBuf, actionsBuf, cacheBuf, dActionsBuf, dThetaBuf}) b.close();
         }
     }
 

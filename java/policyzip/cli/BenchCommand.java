@@ -25,7 +25,8 @@ import policyzip.bench.Workloads;
                 "env-mountaincar, env-pendulum; MuJoCo (env threads = --threads; default where MuJoCo is set up): env-reacher,",
                 "env-hopper, env-halfcheetah, env-invertedpendulum, env-swimmer, and mjstep-<env> (the bare mj_step loop of the",
                 "same run); sized to fill a GPU (default with --backend cuda): gpu-fwd-small, gpu-fwd-medium, gpu-fwd-large,",
-                "ae-large-512; a dataset's returns step (by name only): returns-medium, returns-large, returns-large-34.",
+                "ae-large-512; by name only: a dataset's returns step returns-medium, returns-large, returns-large-34, and the",
+                "policy backward alone bwd-medium, bwd-large, gpu-bwd-large.",
                 "For one-core figures run under `taskset -c 0` with --threads 1."})
 final class BenchCommand implements Runnable {
     @Option(names = {"-w", "--workload"}, split = ",", paramLabel = "NAME", description = "workloads to run (default: all)")
@@ -67,7 +68,7 @@ final class BenchCommand implements Runnable {
         List<String> known = new ArrayList<>(Workloads.names());
         known.addAll(Workloads.mujocoNames());
         known.addAll(Workloads.gpuNames());
-        known.addAll(Workloads.returnsNames());
+        known.addAll(Workloads.byNameOnly());
         for (String n : workloads == null ? List.<String>of() : workloads) {
             if (!known.contains(n)) throw new IllegalArgumentException("unknown workload '" + n + "'; known: " + String.join(", ", known));
         }

@@ -39,6 +39,14 @@ class WorkloadsTest {
     }
 
     @Test
+    void backwardWorkloadVerifiesOnTheCpu() {
+        try (CpuBackend be = new CpuBackend(2); Workload w = Workloads.create("bwd-medium", be)) {
+            w.verify();
+            assertTrue(w.itemsPerOp() == 1024.0 * 256 && w.flopsPerOp() > 0, w.description());
+        }
+    }
+
+    @Test
     void unknownWorkloadIsNamed() {
         var e = assertThrows(IllegalArgumentException.class, () -> Workloads.create("fwd-huge", null));
         assertTrue(e.getMessage().contains("fwd-huge") && e.getMessage().contains("fwd-small"), e.getMessage());
