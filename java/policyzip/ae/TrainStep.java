@@ -51,8 +51,7 @@ public final class TrainStep implements AutoCloseable {
      */
     public double run(int t, PolicyRefs refs, float mutationSigma, int[] index, float[] statesHost) {
         if (index.length < b) throw new IllegalArgumentException("a step needs B = " + b + " policy indices, got " + index.length);
-        if (hostTheta == null && !refs.allFresh(index, b)) hostTheta = new float[b * mlp.paramCount()];
-        refs.load(be, mlp, mutationSigma, index, b, theta, hostTheta);
+        hostTheta = refs.load(be, mlp, mutationSigma, index, b, theta, hostTheta);
         return run(t, statesHost);
     }
 

@@ -202,8 +202,7 @@ public final class Trainer {
                     int n = Math.min(b, nEval - from);
                     int[] chunk = Arrays.copyOfRange(idx, from, from + n);
                     Buffer tb = theta.slice(0, n * p);
-                    if (th == null && !ds.contents().refs().allFresh(chunk, n)) th = new float[b * p];
-                    ds.contents().refs().load(be, mlp, ds.config().mutationSigma(), chunk, n, tb, th);
+                    th = ds.contents().refs().load(be, mlp, ds.config().mutationSigma(), chunk, n, tb, th);
                     ae.forward(tb, n);
                     Buffer tg = target.slice(0, n * m * a), pr = pred.slice(0, n * m * a);
                     be.mlpForward(mlp, tb, n, statesBuf, StateLayout.SHARED, m, tg, null);

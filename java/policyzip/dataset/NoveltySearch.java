@@ -180,12 +180,12 @@ public final class NoveltySearch {
     public void descriptors(PolicyRefs refs, float[] probes, float[] dst, int off) {
         int p = mlp.paramCount(), m = cfg.probes(), d = m * mlp.actDim(), n = refs.size();
         int chunk = Math.max(1, Math.min(n, THETA_CHUNK_FLOATS / p));
-        float[] theta = new float[chunk * p];
+        float[] theta = null;   // host staging, only for chunks holding mutated policies (PolicyRefs.load)
         try (Buffer pb = backend.upload(probes); Buffer tb = backend.allocate(chunk * p); Buffer ab = backend.allocate(chunk * d)) {
             for (int from = 0; from < n; from += chunk) {
                 int b = Math.min(chunk, n - from);
                 Buffer t = b == chunk ? tb : tb.slice(0, b * p), ac = b == chunk ? ab : ab.slice(0, b * d);
-                refs.load(backend, mlp, cfg.mutationSigma(), from, b, t, theta);
+                theta = refs.load(backend, mlp, cfg.mutationSigma(), from, b, t, theta);
                 backend.mlpForward(mlp, t, b, pb, StateLayout.SHARED, m, ac, null);
                 backend.read(ac, dst, off + from * d);   // straight into place: no staging array, no second copy
             }

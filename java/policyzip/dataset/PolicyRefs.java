@@ -70,17 +70,21 @@ public final class PolicyRefs {
     /**
      * θ of policies {@code index[0..count)} into dst [count, P] on {@code be}: when none of them is mutated, from their
      * seeds on the backend ({@link Backend#initPolicies}; on a GPU only the seeds cross the bus); otherwise regenerated
-     * here into {@code host} (at least dst.length() floats) and copied.
+     * here into a host staging array and copied. {@code host} is that array (at least dst.length() floats), or null:
+     * one is then allocated only if a policy is mutated. Returns the staging array for the next call (null while every
+     * policy so far was fresh), so that callers neither allocate nor zero one they never use.
      */
-    public void load(Backend be, MlpSpec mlp, float sigma, int[] index, int count, Buffer dst, float[] host) {
+    public float[] load(Backend be, MlpSpec mlp, float sigma, int[] index, int count, Buffer dst, float[] host) {
         if (!allFresh(index, count)) {
-            thetas(mlp, sigma, index, count, host);
-            be.write(dst, host, 0);
-            return;
+            float[] h = host != null && host.length >= dst.length() ? host : new float[dst.length()];
+            thetas(mlp, sigma, index, count, h);
+            be.write(dst, h, 0);
+            return h;
         }
         long[] seeds = new long[count];
         for (int j = 0; j < count; j++) seeds[j] = root(index[j]);
         be.initPolicies(mlp, seeds, dst);
+        return host;
     }
 
     /** Whether none of policies {@code index[0..count)} is mutated (each is its root seed's prior draw). */
@@ -90,8 +94,8 @@ public final class PolicyRefs {
     }
 
     /** {@link #load(Backend, MlpSpec, float, int[], int, Buffer, float[])} of policies [from, from + count). */
-    public void load(Backend be, MlpSpec mlp, float sigma, int from, int count, Buffer dst, float[] host) {
-        load(be, mlp, sigma, IntStream.range(from, from + count).toArray(), count, dst, host);
+    public float[] load(Backend be, MlpSpec mlp, float sigma, int from, int count, Buffer dst, float[] host) {
+        return load(be, mlp, sigma, IntStream.range(from, from + count).toArray(), count, dst, host);
     }
 
     public long[] roots() { return root.toLongArray(); }

@@ -2,6 +2,8 @@ package policyzip.dataset;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
@@ -41,6 +43,17 @@ class PolicyRefsTest {
                 be.read(all.slice(0, p), first, 0);
                 assertArrayEquals(new float[p], first, "nothing written before the slice");
             }
+        }
+        // The staging array: none allocated while every batch is fresh; one, reused, once a batch holds a mutation.
+        try (CpuBackend be = new CpuBackend(1); Buffer dst = be.allocate(mixed.length * p)) {
+            assertNull(refs.load(be, MLP, 0.1f, Arrays.copyOf(fresh, mixed.length), mixed.length, dst, null));
+            float[] staging = refs.load(be, MLP, 0.1f, mixed, mixed.length, dst, null);
+            assertTrue(staging != null && staging.length == mixed.length * p);
+            assertSame(staging, refs.load(be, MLP, 0.1f, mixed, mixed.length, dst, staging));
+            float[] want = new float[mixed.length * p], got = new float[mixed.length * p];
+            refs.thetas(MLP, 0.1f, mixed, mixed.length, want);
+            be.read(dst, got, 0);
+            assertArrayEquals(want, got);
         }
         float[] one = PolicyInit.initialize(MLP, refs.root(41));
         float[] mutated = new float[p];
