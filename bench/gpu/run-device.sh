@@ -26,6 +26,12 @@ JAR=target/policyzip.jar
 PZ=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$JAR")
 DEADLINE="${DEADLINE:-450}"
 STEPS="${STEPS:-all}"   # a comma-separated subset of the step names below, e.g. STEPS=info,reproduce-full
+KNOWN=",info,selfcheck,bench-cuda,profile,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
+if [ "$STEPS" != all ]; then
+  for s in ${STEPS//,/ }; do
+    [[ "$KNOWN" == *",$s,"* ]] || { echo "run-device: unknown step '$s' in STEPS (known: ${KNOWN:1:-1})" >&2; exit 2; }
+  done
+fi
 step() {   # step NAME SECONDS COMMAND...: output to $RAW/NAME.txt, status to $OUT/status.txt and the console
   local name="$1" secs="$2"; shift 2
   if [ "$STEPS" != all ] && [[ ",$STEPS," != *",$name,"* ]]; then return; fi
