@@ -274,6 +274,21 @@ public final class CudaBackend implements Backend {
 
     private record Scratch(CUdeviceptr ptr, long bytes) {}
 
+    /** The layer sizes last copied to scratch slot 1 (slot 1 holds nothing else), or null. */
+    private int[] sizesOnDevice;
+
+    /**
+     * {@code sizes} in scratch slot 1 for mlp_forward_matvec and mlp_forward_generic, copied only when they differ from
+     * the last ones: a rollout calls the forward once per env step with the same net, and each copy is a synchronous
+     * transfer.
+     */
+    private CUdeviceptr layerSizes(int[] sizes) {
+        if (java.util.Arrays.equals(sizes, sizesOnDevice)) return scratch(1, (long) sizes.length * Integer.BYTES);
+        CUdeviceptr p = upload(1, sizes);
+        sizesOnDevice = sizes.clone();
+        return p;
+    }
+
     private CUdeviceptr upload(int slot, int[] values) {
         CUdeviceptr p = scratch(slot, (long) values.length * Integer.BYTES);
         driver.upload(p, values);
@@ -360,7 +375,7 @@ public final class CudaBackend implements Backend {
         for (int l = 0; l < mlp.layers(); l++) sizes[l] = mlp.in(l);
         sizes[mlp.layers()] = a;
         if (m == 1 && !usePreset && matvecFits(mlp)) {
-            CUdeviceptr sizesDev = upload(1, sizes);
+            CUdeviceptr sizesDev = layerSizes(sizes);
             launch("mlp_forward_matvec", batch, 1, 256, th.ptr(), p, st.ptr(), perPolicy, sizesDev, mlp.layers(), hu, ac.ptr(),
                     ca == null ? new CUdeviceptr() : ca.ptr(), act, scale);
             return;
@@ -378,7 +393,7 @@ public final class CudaBackend implements Backend {
             return;
         }
         // Generic: hidden layers go to the activations buffer, or to a workspace of at most WORKSPACE_FLOATS.
-        CUdeviceptr sizesDev = upload(1, sizes);
+        CUdeviceptr sizesDev = layerSizes(sizes);
         long perPolicyHidden = (long) hu * m;
         int chunk = ca != null || perPolicyHidden == 0 ? batch : (int) Math.max(1, Math.min(batch, workspaceFloats / perPolicyHidden));
         chunk = (int) Math.min(chunk, Math.max(1, (1L << 30) / m));
