@@ -108,6 +108,9 @@ public interface Backend extends AutoCloseable {
     /** How many threads may usefully call this backend at once: the CPU backend's thread count; a GPU's 1. */
     default int concurrentCallers() { return 1; }
 
+    /** The device's FP32 FMA peak in GFLOP/s, the yardstick of the GPU benchmarks; 0 where none is known (the CPU). */
+    default double peakGflops() { return 0; }
+
     /**
      * Policies per forward call that suit this backend when each has only a few states (rollouts): the CPU keeps a
      * group's parameters cache-resident across env steps; a GPU wants everything in one call.

@@ -74,17 +74,21 @@ final class BenchCommand implements Runnable {
         }
         List<BenchRunner.Result> results = new ArrayList<>();
         String backendName;
+        double peak;
         try (Backend be = backendOptions.create()) {
             List<String> names = workloads != null && !workloads.isEmpty() ? workloads : defaults(be);
             backendName = be.describe();
+            peak = be.peakGflops();
             out.println("backend " + backendName + "; " + reps + " × " + seconds + " s per workload after " + warmup + " s warm-up");
-            out.printf("%-24s %12s %12s %12s %14s %9s  %s%n", "workload", "median", "min", "max", "unit", "GFLOP/s", "what");
+            out.printf("%-24s %12s %12s %12s %14s %9s %6s  %s%n", "workload", "median", "min", "max", "unit", "GFLOP/s", "%peak", "what");
             for (String n : names) {
                 try (Workload w = Workloads.create(n, be)) {
                     BenchRunner.Result r = BenchRunner.measure(w, warmup, reps, seconds);
                     results.add(r);
-                    out.printf("%-24s %12.4g %12.4g %12.4g %14s %9s  %s%n", r.name(), r.median(), r.min(), r.max(), r.unit(),
-                            r.gflops() > 0 ? Output.num(r.gflops()) : "-", r.description());
+                    out.printf("%-24s %12.4g %12.4g %12.4g %14s %9s %6s  %s%n", r.name(), r.median(), r.min(), r.max(), r.unit(),
+                            r.gflops() > 0 ? Output.num(r.gflops()) : "-",
+                            r.gflops() > 0 && peak > 0 ? String.format(java.util.Locale.ROOT, "%.1f", 100 * r.gflops() / peak) : "-",
+                            r.description());
                     out.flush();
                 }
             }
@@ -95,6 +99,7 @@ final class BenchCommand implements Runnable {
             doc.put("jdk", Runtime.version().toString());
             doc.put("processors", Runtime.getRuntime().availableProcessors());
             doc.put("backend", backendName);
+            if (peak > 0) doc.put("peak_gflops", peak);
             doc.put("kernels", KernelsProvider.reason());
             doc.put("results", results);
             Output.writeJson(json, doc);

@@ -192,7 +192,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The card's FP32 FMA peak in GFLOP/s (lanes × SMs × 2 × clock), the yardstick of the GPU benchmarks; 0 on the emulator. */
-    public double peakGflops() { return driver.peakGflops(); }
+    @Override public double peakGflops() { return driver.peakGflops(); }
 
     /** The launch times so far, or null when not profiling (tests; the GPU's last launches are added at close). */
     KernelProfile profile() { return profile; }
