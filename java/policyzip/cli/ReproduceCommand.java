@@ -1,5 +1,8 @@
 package policyzip.cli;
 
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -79,11 +82,13 @@ final class ReproduceCommand implements Runnable {
                     Path ck = dir.resolve(data.getFileName().toString().replace(".pzd", "") + "-k" + k + "-s" + trainSteps + ".ckpt");
                     long rowStart = System.nanoTime();
                     Checkpoint c = checkpoint(be, ds, tc, ck, err);
-                    Recovery.Result r;
-                    try (Progress bar = new Progress(err, "recover " + size + " K=" + k, (long) Math.pow(Recovery.gridPerAxis(k), k), "points")) {
-                        r = Recovery.run(be, ds, c, (done, all) -> bar.update(done));
+                    Recovery.TaskRecovery g = readRecovery(ck, c.step());
+                    if (g == null) {   // not measured yet for this checkpoint (a resumed run keeps what it measured)
+                        try (Progress bar = new Progress(err, "recover " + size + " K=" + k, (long) Math.pow(Recovery.gridPerAxis(k), k), "points")) {
+                            g = Recovery.run(be, ds, c, (done, all) -> bar.update(done)).tasks().get(0);
+                        }
+                        writeRecovery(ck, c.step(), g);
                     }
-                    Recovery.TaskRecovery g = r.tasks().get(0);
                     double paper = (Double) row[1 + k];
                     Map<String, Object> m = new LinkedHashMap<>();
                     m.put("size", size);
@@ -144,6 +149,38 @@ final class ReproduceCommand implements Runnable {
         }
         DatasetCommand.generate(be, dc, data, true, err);
         return Dataset.open(data);
+    }
+
+    /** The file beside checkpoint {@code ck} that keeps its row's recovery (the table's task, the first). */
+    static Path recoveryFile(Path ck) { return ck.resolveSibling(ck.getFileName() + ".row.json"); }
+
+    /** The checkpoint file as the row's recovery was measured on: size, modification time, step. */
+    private static String identity(Path ck, int step) throws IOException {
+        return Files.size(ck) + ":" + Files.getLastModifiedTime(ck).toMillis() + ":" + step;
+    }
+
+    /**
+     * The recovery kept for checkpoint {@code ck} at {@code step}, or null when there is none, it was measured on
+     * another version of the file, or it cannot be read (then it is measured again).
+     */
+    static Recovery.TaskRecovery readRecovery(Path ck, int step) {
+        Path f = recoveryFile(ck);
+        if (!Files.exists(f)) return null;
+        try {
+            JsonObject o = JsonParser.parseString(Files.readString(f)).getAsJsonObject();
+            if (!identity(ck, step).equals(o.get("checkpoint").getAsString())) return null;
+            return new GsonBuilder().serializeSpecialFloatingPointValues().create().fromJson(o.get("recovery"), Recovery.TaskRecovery.class);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** Keeps {@code g} beside checkpoint {@code ck} (atomically), tied to the file as it is now. */
+    static void writeRecovery(Path ck, int step, Recovery.TaskRecovery g) throws IOException {
+        Map<String, Object> o = new LinkedHashMap<>();
+        o.put("checkpoint", identity(ck, step));
+        o.put("recovery", g);
+        Output.writeJson(recoveryFile(ck), o);
     }
 
     /** The finished checkpoint at {@code ck} if it has these options; else trained (or resumed). */
