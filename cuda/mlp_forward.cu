@@ -367,6 +367,7 @@ mlp_forward_matvec(const float* __restrict__ theta, int P, const float* __restri
             float part = 0.f;
             if (r < out) {
                 const float* w = W + (size_t)r * in;
+#pragma unroll 4   // several loads in flight per lane; the FMA chain's order is unchanged
                 for (int q = lane; q < in; q += 16) part = fmaf(w[q], buf[cur][q], part);
             }
             // ScalarKernels.tree16: t[i] += t[i + 8], then + 4, + 2, + 1; lane 0 of each half ends with the sum.
