@@ -199,25 +199,29 @@ public final class NoveltySearch {
         // Policies per batch: Rollout.batchFor with 256 MB of θ, and at least 16 batches so that progress and
         // checkpoints are not all-or-nothing. The returns do not depend on it: each episode's reset seed is its own.
         int chunk = Math.max(1, Math.min(Rollout.batchFor(p, 1 << 26), (n + 15) / 16));
-        float[] theta = new float[chunk * p];
+        // θ of each batch goes straight onto the backend (from seeds where no policy is mutated: on a GPU only the seeds
+        // cross the bus), and the rollout reads it there.
+        float[] staging = null;
         Rollout rollout = new Rollout(backend, env.name(), mlp);
         long lastSave = System.nanoTime();
         l.onReturns(st.returnsDone, n);
-        while (st.returnsDone < n) {
-            int from = st.returnsDone, b = Math.min(chunk, n - from);
-            float[] th = b == chunk ? theta : new float[b * p];
-            st.refs.thetas(mlp, cfg.mutationSigma(), from, b, th);
-            Map<String, RolloutResult> res = rollout.runAllTasks(th, b, cfg.returnEpisodes(), st.returnSeed, null);
-            List<String> names = env.tasks();
-            for (int t = 0; t < tasks; t++) {
-                double[] means = res.get(names.get(t)).meanReturns();
-                for (int i = 0; i < b; i++) st.returns[(from + i) * tasks + t] = means[i];
-            }
-            st.returnsDone = from + b;
-            l.onReturns(st.returnsDone, n);
-            if (st.returnsDone < n && System.nanoTime() - lastSave >= checkpointNanos) {
-                Dataset.write(partial, st.contents(false));
-                lastSave = System.nanoTime();
+        try (Buffer tb = backend.allocate(chunk * p)) {
+            while (st.returnsDone < n) {
+                int from = st.returnsDone, b = Math.min(chunk, n - from);
+                Buffer th = b == chunk ? tb : tb.slice(0, b * p);
+                staging = st.refs.load(backend, mlp, cfg.mutationSigma(), from, b, th, staging);
+                Map<String, RolloutResult> res = rollout.runAllTasks(th, b, cfg.returnEpisodes(), st.returnSeed, null);
+                List<String> names = env.tasks();
+                for (int t = 0; t < tasks; t++) {
+                    double[] means = res.get(names.get(t)).meanReturns();
+                    for (int i = 0; i < b; i++) st.returns[(from + i) * tasks + t] = means[i];
+                }
+                st.returnsDone = from + b;
+                l.onReturns(st.returnsDone, n);
+                if (st.returnsDone < n && System.nanoTime() - lastSave >= checkpointNanos) {
+                    Dataset.write(partial, st.contents(false));
+                    lastSave = System.nanoTime();
+                }
             }
         }
     }

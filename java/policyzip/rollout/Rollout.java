@@ -76,7 +76,7 @@ public final class Rollout {
      */
     public RolloutResult run(float[] thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener) {
         env.checkTask(task);
-        return runTasks(thetas, batch, task, episodes, seed, stateStride, listener)[0];
+        return runTasks(host(thetas, batch), batch, task, episodes, seed, stateStride, listener)[0];
     }
 
     /**
@@ -86,6 +86,46 @@ public final class Rollout {
      * those of the shared pass. Envs whose tasks change the observation (Reacher) get one pass per task.
      */
     public Map<String, RolloutResult> runAllTasks(float[] thetas, int batch, int episodes, long seed, Listener listener) {
+        return runAllTasks(host(thetas, batch), batch, episodes, seed, listener);
+    }
+
+    /**
+     * {@link #runAllTasks(float[], int, int, long, Listener)} with θ [B, P] already on this rollout's backend (from seeds
+     * by {@code PolicyRefs.load}, say): each group reads a slice of it, so θ neither crosses the bus nor is copied.
+     * The caller vouches that θ is finite (the host variant checks).
+     */
+    public Map<String, RolloutResult> runAllTasks(Buffer thetas, int batch, int episodes, long seed, Listener listener) {
+        long want = (long) batch * mlp.paramCount();
+        if (batch < 1 || thetas.length() != want) {
+            throw new IllegalArgumentException("thetas has " + thetas.length() + " floats; expected [B=" + batch + ", P=" + mlp.paramCount()
+                    + "] = " + want);
+        }
+        int p = mlp.paramCount();
+        return runAllTasks((b0, gb) -> thetas.slice(b0 * p, gb * p), batch, episodes, seed, listener);
+    }
+
+    /** Where a group's θ comes from: a buffer on the backend that the group closes after its rollout. */
+    @FunctionalInterface
+    private interface Thetas {
+        Buffer open(int b0, int gb);
+    }
+
+    /** Host θ [B, P], checked (shape, finiteness), uploaded group by group. */
+    private Thetas host(float[] thetas, int batch) {
+        long p = mlp.paramCount();
+        if (batch >= 1 && thetas.length != batch * p) {
+            throw new IllegalArgumentException("thetas has " + thetas.length + " floats; expected [B=" + batch + ", P=" + p + "] = " + batch * p);
+        }
+        for (int i = 0; i < thetas.length; i++) {
+            if (!Float.isFinite(thetas[i])) {
+                throw new IllegalArgumentException("policy " + i / p + " has a non-finite parameter (index " + i % p + " = " + thetas[i] + ")");
+            }
+        }
+        int pi = (int) p;
+        return (b0, gb) -> backend.upload(thetas, b0 * pi, gb * pi);
+    }
+
+    private Map<String, RolloutResult> runAllTasks(Thetas thetas, int batch, int episodes, long seed, Listener listener) {
         Map<String, RolloutResult> out = new LinkedHashMap<>();
         if (Envs.allTasksInOnePass(env.name())) {
             for (RolloutResult x : runTasks(thetas, batch, VecEnv.ALL_TASKS, episodes, seed, 0, listener)) out.put(x.task(), x);
@@ -124,29 +164,20 @@ public final class Rollout {
         }
         int n = Math.multiplyExact(batch, episodes), t = env.maxEpisodeSteps();
         Trajectories.Recorder rec = new Trajectories.Recorder(sigma, noiseSeed, episodes, a, env.obsDim(), n, t);
-        RolloutResult r = runTasks(thetas, batch, task, episodes, seed, 0, listener, rec)[0];
+        RolloutResult r = runTasks(host(thetas, batch), batch, task, episodes, seed, 0, listener, rec)[0];
         return rec.finish(r);
     }
 
-    private RolloutResult[] runTasks(float[] thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener) {
+    private RolloutResult[] runTasks(Thetas thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener) {
         return runTasks(thetas, batch, task, episodes, seed, stateStride, listener, null);
     }
 
-    private RolloutResult[] runTasks(float[] thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener,
+    private RolloutResult[] runTasks(Thetas thetas, int batch, String task, int episodes, long seed, int stateStride, Listener listener,
                                      Trajectories.Recorder rec) {
         if (batch < 1 || episodes < 1) {
             throw new IllegalArgumentException("need at least one policy and one episode, got B=" + batch + ", E=" + episodes);
         }
         if (stateStride < 0) throw new IllegalArgumentException("state stride must be >= 0, got " + stateStride);
-        long p = mlp.paramCount();
-        if (thetas.length != batch * p) {
-            throw new IllegalArgumentException("thetas has " + thetas.length + " floats; expected [B=" + batch + ", P=" + p + "] = " + batch * p);
-        }
-        for (int i = 0; i < thetas.length; i++) {
-            if (!Float.isFinite(thetas[i])) {
-                throw new IllegalArgumentException("policy " + i / p + " has a non-finite parameter (index " + i % p + " = " + thetas[i] + ")");
-            }
-        }
         boolean all = VecEnv.ALL_TASKS.equals(task);
         int tasks = all ? env.tasks().size() : 1;
         int n = Math.multiplyExact(batch, episodes);
@@ -193,15 +224,15 @@ public final class Rollout {
     }
 
     /** Policies [b0, b0 + gb) to the end of their episodes; returns the env steps taken. */
-    private long runGroup(float[] thetas, int b0, int gb, String task, int episodes, long seed, int stateStride,
+    private long runGroup(Thetas thetas, int b0, int gb, String task, int episodes, long seed, int stateStride,
                           FloatArrayList states, double[][] returns, int[][] lengths, Progress progress, Trajectories.Recorder rec) {
-        int n = gb * episodes, o = env.obsDim(), a = env.actDim(), p = mlp.paramCount(), off = b0 * episodes;
+        int n = gb * episodes, o = env.obsDim(), a = env.actDim(), off = b0 * episodes;
         int maxSteps = env.maxEpisodeSteps(), tasks = returns.length;
         boolean[] finished = new boolean[n];
         boolean[][] taskFinished = new boolean[tasks][n];
         long envSteps = 0;
         try (VecEnv vec = Envs.make(env.name(), task, n, AutoresetMode.DISABLED);
-             Buffer th = backend.upload(thetas, b0 * p, gb * p);
+             Buffer th = thetas.open(b0, gb);
              Buffer sb = backend.allocate(n * o);
              Buffer ab = backend.allocate(n * a)) {
             for (int b = 0; b < gb; b++) {

@@ -52,6 +52,29 @@ class RolloutTest {
     }
 
     @Test
+    void thetaOnTheBackendGivesTheHostVariantsReturns() {
+        EnvSpec spec = Envs.spec("mountaincar");
+        MlpSpec mlp = MlpSpec.of("medium", spec.obsDim(), spec.actDim(), Activation.RELU, spec.policyOutputScale());
+        long[] seeds = {21, 22, 23, 24, 25, 26, 27};
+        float[] thetas = PolicyInit.initialize(mlp, seeds);
+        for (int threads : new int[] {1, 2}) {
+            try (CpuBackend be = new CpuBackend(threads); Buffer all = be.allocate((seeds.length + 1) * mlp.paramCount())) {
+                Rollout r = new Rollout(be, "mountaincar", mlp);
+                Buffer onBackend = all.slice(mlp.paramCount(), seeds.length * mlp.paramCount());   // not at offset 0
+                be.write(onBackend, thetas, 0);
+                var want = r.runAllTasks(thetas, seeds.length, 2, 7, null);
+                var got = r.runAllTasks(onBackend, seeds.length, 2, 7, null);
+                for (String task : spec.tasks()) {
+                    assertArrayEquals(want.get(task).returns(), got.get(task).returns(), threads + " threads, " + task);
+                    assertArrayEquals(want.get(task).lengths(), got.get(task).lengths(), threads + " threads, " + task);
+                }
+                var e = assertThrows(IllegalArgumentException.class, () -> r.runAllTasks(onBackend, seeds.length + 1, 1, 7, null));
+                assertTrue(e.getMessage().contains("expected [B=8"), e.getMessage());
+            }
+        }
+    }
+
+    @Test
     void batchedReturnsEqualOneEpisodeAtATime() {
         for (String env : new String[] {"mountaincar", "pendulum"}) {
             EnvSpec spec = Envs.spec(env);
