@@ -29,6 +29,10 @@ class ReproduceRecoveryFileTest {
         Files.setLastModifiedTime(ck, FileTime.fromMillis(Files.getLastModifiedTime(ck).toMillis() + 1000));
         assertNull(ReproduceCommand.readRecovery(ck, 10_000), "the checkpoint was rewritten");
         ReproduceCommand.writeRecovery(ck, 10_000, g);
+        // Ratios of returns near zero can be infinite or NaN: they are kept as such.
+        Recovery.TaskRecovery odd = new Recovery.TaskRecovery("goal", 0, 0, 0, 0, Double.NaN, Double.POSITIVE_INFINITY, 0);
+        ReproduceCommand.writeRecovery(ck, 10_000, odd);
+        assertEquals(odd, ReproduceCommand.readRecovery(ck, 10_000));
         Files.writeString(ReproduceCommand.recoveryFile(ck), "{not json");
         assertNull(ReproduceCommand.readRecovery(ck, 10_000), "an unreadable file is measured again");
     }
