@@ -129,6 +129,16 @@ public final class Workloads {
         };
     }
 
+    /** A ReLU policy of these hidden sizes for MountainCar (2 observations, 1 action, output scale 1). */
+    static MlpSpec mountainCar(int[] hidden) { return new MlpSpec(2, hidden, 1, Activation.RELU, 1f); }
+
+    /** θ [B, P] of the prior draws of seeds first, first + 1, ..., first + B − 1. */
+    static float[] thetas(MlpSpec mlp, int batch, long first) {
+        long[] seeds = new long[batch];
+        for (int i = 0; i < batch; i++) seeds[i] = first + i;
+        return PolicyInit.initialize(mlp, seeds);
+    }
+
     /** Throws when {@code got[off + i]} is not within 1e-5 (absolute and relative) of the scalar reference {@code want[i]}. */
     static void checkClose(String what, float[] got, int off, float[] want) {
         for (int i = 0; i < want.length; i++) {
@@ -149,13 +159,11 @@ public final class Workloads {
 
         Forward(String name, int[] hidden, int batch, int m, Backend be) {
             this.name = name;
-            this.mlp = new MlpSpec(2, hidden, 1, Activation.RELU, 1f);
+            this.mlp = mountainCar(hidden);
             this.batch = batch;
             this.m = m;
             this.be = be;
-            long[] seeds = new long[batch];
-            for (int i = 0; i < batch; i++) seeds[i] = 1000 + i;
-            theta = PolicyInit.initialize(mlp, seeds);
+            theta = thetas(mlp, batch, 1000);
             EnvSpec env = Envs.spec("mountaincar");
             states = new float[m * 2];
             SplittableRandom rng = new SplittableRandom(7);
@@ -220,13 +228,11 @@ public final class Workloads {
 
         Backward(String name, int[] hidden, int batch, int m, Backend be) {
             this.name = name;
-            this.mlp = new MlpSpec(2, hidden, 1, Activation.RELU, 1f);
+            this.mlp = mountainCar(hidden);
             this.batch = batch;
             this.m = m;
             this.be = be;
-            long[] seeds = new long[batch];
-            for (int i = 0; i < batch; i++) seeds[i] = 3000 + i;
-            theta = PolicyInit.initialize(mlp, seeds);
+            theta = thetas(mlp, batch, 3000);
             SplittableRandom rng = new SplittableRandom(9);
             states = new float[m * 2];
             for (int i = 0; i < states.length; i++) states[i] = (float) (rng.nextDouble() * 2 - 1);
@@ -415,12 +421,10 @@ public final class Workloads {
 
         Returns(String name, int[] hidden, int batch, Backend be) {
             this.name = name;
-            this.mlp = new MlpSpec(2, hidden, 1, Activation.RELU, 1f);   // MountainCar's dimensions, as Forward's
+            this.mlp = mountainCar(hidden);
             this.batch = batch;
             this.be = be;
-            long[] seeds = new long[batch];
-            for (int i = 0; i < batch; i++) seeds[i] = 5000 + i;
-            this.theta = PolicyInit.initialize(mlp, seeds);
+            this.theta = thetas(mlp, batch, 5000);
             this.rollout = new Rollout(be, "mountaincar", mlp);
         }
 
