@@ -219,7 +219,8 @@ size_t page_size() { static size_t p = (size_t)sysconf(_SC_PAGESIZE); return p; 
 // word are not switched (16 bytes are left for them): every fiber runs with the launching thread's, which CUDA code
 // cannot change, and restoring them costs about 15 % of a switch.
 // pzemu_trampoline: a new fiber's first return address; calls r12(r13). pzemu_resume(void* load): the second half of
-// pzemu_switch, where the fault handler sends a fiber that faulted: back to the scheduler, the fiber abandoned.
+// pzemu_switch (which jumps to it after saving), and where the fault handler sends a fiber that faulted: back to the
+// scheduler, the fiber abandoned.
 extern "C" void pzemu_switch(void** save, void* load) __attribute__((visibility("hidden")));
 extern "C" void pzemu_trampoline() __attribute__((visibility("hidden")));
 extern "C" void pzemu_resume(void* load) __attribute__((visibility("hidden")));
@@ -238,15 +239,8 @@ pzemu_switch:
     pushq %r15
     subq $16, %rsp
     movq %rsp, (%rdi)
-    movq %rsi, %rsp
-    addq $16, %rsp
-    popq %r15
-    popq %r14
-    popq %r13
-    popq %r12
-    popq %rbx
-    popq %rbp
-    ret
+    movq %rsi, %rdi
+    jmp pzemu_resume
     .size pzemu_switch, .-pzemu_switch
     .p2align 4
     .globl pzemu_trampoline
