@@ -115,7 +115,8 @@ class CudaEmulatorTest {
     }
 
     /** The preset architectures' descriptions begin with these; at M = 1 their flat kernel sums in GEMM order. */
-    private static final List<String> PRESET_PREFIXES = List.of("2-4-1 ", "2-8-1 ", "2-32-32-1 ", "3-4-1 ", "3-32-32-1 ");
+    private static final List<String> PRESET_PREFIXES = CudaBackend.PRESETS.stream()
+            .map(k -> k.replace("_0_", "_").replace('_', '-') + " ").toList();   // "2_4_0_1" → "2-4-1 "
 
     /**
      * The hidden layers, the large kernel's activations, distances, k-NN and θ from seeds sum in the CPU's order, so on
