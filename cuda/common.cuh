@@ -52,3 +52,31 @@ __device__ __forceinline__ float pz_hidden(float z, int act) {
 __device__ __forceinline__ float pz_output(float z, float scale) {
     return scale * pz_tanh(z);
 }
+
+// One group of 32 rows of a 256-thread block's register tile of 32·TM rows × 64 columns, in which lane r of warp c
+// holds rows r + 32i (i < TM) and columns 8c .. 8c + 7 (mlp_forward_large's and mlp_bwd_dw's layout), stored to the
+// row-major dst (row stride ld) through shared memory. Stored directly, each warp instruction would write 32 rows
+// (32 sectors for 128 bytes: an uncoalesced store, replayed 32 times); here v[j] (row r + 32i, column 8c + j) goes to
+// T [32][65] (stride 65: the 32 lanes of a column write 32 banks) and is read back so that each warp stores 32
+// consecutive columns of one row (one 128-byte line). Rows >= rows and columns >= cols are not stored, except that with
+// tail != null column cols goes to tail[row] (mlp_bwd_dw's bias column, db). T may alias
+// shared memory the block is done with: the first barrier orders every earlier use of it before the writes. Call it
+// from all 256 threads, group by group. (One pointer stepped by 4 rows: 8 addresses kept live made ptxas spill.)
+__device__ __forceinline__ void pz_store_tile_group(float (*T)[65], int i, const float (&v)[8], float* __restrict__ dst,
+                                                    int ld, int rows, int cols, float* __restrict__ tail) {
+    const int tid = threadIdx.x, r = tid & 31, c = tid >> 5, col = tid & 63, r0 = tid >> 6;
+    __syncthreads();
+#pragma unroll
+    for (int j = 0; j < 8; j++) T[r][8 * c + j] = v[j];
+    __syncthreads();
+    float* p = dst + (size_t)(32 * i + r0) * ld + col;
+#pragma unroll
+    for (int q = 0; q < 8; q++) {
+        const int row = 32 * i + r0 + 4 * q;
+        if (row < rows) {
+            if (col < cols) *p = T[r0 + 4 * q][col];
+            else if (tail != nullptr && col == cols) tail[row] = T[r0 + 4 * q][col];
+        }
+        p += (size_t)4 * ld;
+    }
+}

@@ -31,7 +31,13 @@
 //     mlp_bwd_out        dz of the output layer. One thread per (b, m, a).
 //     mlp_bwd_dw_t2, mlp_bwd_dw_t10, mlp_bwd_dw_t10_swap
 //                        dW_l and db_l as one batched GEMM per layer: C [out, in + 1] = dz_l · [x_l ; 1]^T with K = M
-//                        (_swap: its transpose; whichever pads least, CudaBackend.dwVariant). Grid (tiles, B).
+//                        (_swap: its transpose; whichever pads least, CudaBackend.dwVariant). Grid (tiles, B). Not
+//                        swapped, C's rows are dW's rows: the epilogue stages them through shared memory so that
+//                        each warp stores 128 contiguous bytes (pz_store_tile_group), not 32 rows' 4 bytes each.
+//     mlp_bwd_dw_thin_out, mlp_bwd_dw_thin_in
+//                        dW_l and db_l of a thin layer (out or in + 1 at most THIN_MAX = 8: the large net's first and
+//                        last layers), one thread per index of the wide side with the thin side's sums in registers,
+//                        instead of a GEMM tile padding 1 to 3 useful rows to 64 or 320. Same sums, same bits.
 //     mlp_bwd_dx_t2, mlp_bwd_dx_t8
 //                        C^T [M, in] = dz_l^T · W_l with K = out, the epilogue ⊙ act'(h_{l-1}) writing dz_{l-1} to
 //                        the other workspace, or (layer 0) dL/d(states) as [M, O] per policy (CudaBackend.dxVariant).
@@ -41,9 +47,9 @@
 //   each thread TM rows (r + 32i) × 8 contiguous columns, k in steps of 8 through double-buffered shared memory
 //   (one barrier per step). For the large net (2-400-300-1), the 400 → 300 layer's [dW | db] [300, 401] runs on the
 //   TM = 10 tile (320 × 64, 80 accumulators, 10 + 2 shared loads per 80 FMAs, 84 % of the padded tile used) and
-//   the gradient at its input, C^T [M = 256, 400], on TM = 8 (256 × 64); the thin layers (O or A wide) on whichever
-//   variant pads least. Operands are read through strides, so one kernel serves the cache, the workspace and the
-//   states ([M, O], row-major) alike.
+//   the gradient at its input, C^T [M = 256, 400], on TM = 8 (256 × 64); the dW of the thin layers (O or A wide) on
+//   mlp_bwd_dw_thin_*, their dx on whichever variant pads least. Operands are read through strides, so one kernel
+//   serves the cache, the workspace and the states ([M, O], row-major) alike.
 #include "common.cuh"
 
 // ScalarKernels.activationGrad for one element: dz = dy · act'(·) from the activation's output y. ReLU 1[y > 0]
@@ -435,15 +441,21 @@ __device__ __forceinline__ void bwd_dw(const float* __restrict__ dz, long long d
     bwd_gemm<TM, true, SWAP, !SWAP>(SWAP ? X : D, SWAP ? D : X, M, row0, col0, acc);
     float* dw = dtheta + (size_t)b * P + wOff;
     float* db = dtheta + (size_t)b * P + bOff;
-    const int r = threadIdx.x & 31, c = threadIdx.x >> 5;
+    if constexpr (SWAP) {   // rows are i, contiguous in dW's rows: lane r's stores are already consecutive
+        const int r = threadIdx.x & 31, c = threadIdx.x >> 5;
 #pragma unroll
-    for (int i = 0; i < TM; i++) {
+        for (int i = 0; i < TM; i++) {
 #pragma unroll
-        for (int j = 0; j < BG_TN; j++) {
-            const int row = row0 + r + 32 * i, col = col0 + c * BG_TN + j;
-            const int jj = SWAP ? col : row, ii = SWAP ? row : col;
-            if (jj < out && ii <= in) (ii < in ? dw[jj * in + ii] : db[jj]) = acc[i][j];
+            for (int j = 0; j < BG_TN; j++) {
+                const int ii = row0 + r + 32 * i, jj = col0 + c * BG_TN + j;
+                if (jj < out && ii <= in) (ii < in ? dw[jj * in + ii] : db[jj]) = acc[i][j];
+            }
         }
+    } else {      // rows are j: 32 lanes would write 32 rows of dW; staged into whole 128-byte rows instead
+        __shared__ float stage[32][65];
+#pragma unroll
+        for (int i = 0; i < TM; i++)
+            pz_store_tile_group(stage, i, acc[i], dw + row0 * in + col0, in, out - row0, in - col0, db + row0);
     }
 }
 
@@ -479,6 +491,67 @@ __device__ __forceinline__ void bwd_dx(const float* __restrict__ theta, int P, i
     }
 }
 
+// dW_l and db_l of a thin layer, one whose out or in + 1 is at most THIN_MAX (the large net's 2 → 400 input layer,
+// C [400, 3], and 300 → 1 output layer, C [1, 301]): as a GEMM tile those would be 320 or 64 rows wide for 1 to 3
+// useful ones, most of the FMAs on padding. Here one thread per "wide" index w (WIDE_IS_OUT: w = j < out, the thin
+// index t = i <= in; otherwise w = i <= in, t = j < out) keeps the thin dimension's T <= THIN_MAX sums in registers:
+// C(w, t) = Σ_m wide(w, m)·thin(t, m), an FMA chain from 0 in state order, the same chain (and so the same bits) as the
+// GEMM kernels'. States in chunks of 32: the wide operand's [256 rows × 32 states] tile is loaded coalesced (each warp
+// 32 consecutive states of one row) into shared memory (stride 33: a column read by 32 lanes hits 32 banks), the thin
+// operand's [T × 32] beside it (read as broadcasts). Operands as in bwd_dw (the ones row is the bias column). Grid
+// (ceil(wide / 256), B); memory-bound: each operand is read once.
+#define THIN_MAX 8
+#define THIN_MK 32
+template <bool WIDE_IS_OUT>
+__device__ __forceinline__ void bwd_dw_thin(const float* __restrict__ dz, long long dzB, const float* __restrict__ x,
+                                            long long xB, int xI, int xM, int out, int in, int M,
+                                            float* __restrict__ dtheta, int P, int wOff, int bOff) {
+    __shared__ float S[BG_THREADS][THIN_MK + 1];
+    __shared__ float U[THIN_MAX][THIN_MK];
+    const int b = blockIdx.y, tid = threadIdx.x, w0 = blockIdx.x * BG_THREADS;
+    const Opnd D = {dz + b * dzB, M, 1, out, -1};
+    const Opnd X = {x + b * xB, xI, xM, in, in};
+    const Opnd Wd = WIDE_IS_OUT ? D : X, Th = WIDE_IS_OUT ? X : D;
+    const int T = WIDE_IS_OUT ? in + 1 : out, wideN = WIDE_IS_OUT ? out : in + 1;
+    float acc[THIN_MAX];
+#pragma unroll
+    for (int t = 0; t < THIN_MAX; t++) acc[t] = 0.f;
+    for (int m0 = 0; m0 < M; m0 += THIN_MK) {
+        const int mk = min(THIN_MK, M - m0);
+        __syncthreads();   // the previous chunk's reads are done
+#pragma unroll 4
+        for (int q = 0; q < THIN_MK; q++) {
+            const int e = tid + BG_THREADS * q, row = e / THIN_MK, mm = e % THIN_MK, w = w0 + row;
+            float v = 0.f;
+            if (mm < mk) v = w < Wd.n ? Wd.p[w * Wd.sx + (m0 + mm) * Wd.sk] : (w == Wd.ones ? 1.f : 0.f);
+            S[row][mm] = v;
+        }
+        if (tid < T * THIN_MK) {
+            const int t = tid / THIN_MK, mm = tid % THIN_MK;
+            float v = 0.f;
+            if (mm < mk) v = t < Th.n ? Th.p[t * Th.sx + (m0 + mm) * Th.sk] : (t == Th.ones ? 1.f : 0.f);
+            U[t][mm] = v;
+        }
+        __syncthreads();
+        for (int mm = 0; mm < mk; mm++) {
+            const float v = S[tid][mm];
+#pragma unroll
+            for (int t = 0; t < THIN_MAX; t++)
+                if (t < T) acc[t] = fmaf(v, U[t][mm], acc[t]);
+        }
+    }
+    const int w = w0 + tid;
+    if (w >= wideN) return;
+    float* dw = dtheta + (size_t)b * P + wOff;
+    float* db = dtheta + (size_t)b * P + bOff;
+#pragma unroll
+    for (int t = 0; t < THIN_MAX; t++) {
+        if (t >= T) break;
+        const int jj = WIDE_IS_OUT ? w : t, ii = WIDE_IS_OUT ? t : w;
+        (ii < in ? dw[jj * in + ii] : db[jj]) = acc[t];
+    }
+}
+
 #define BWD_DW(NAME, TM, SWAP, MINB)                                                                                 \
     extern "C" __global__ void __launch_bounds__(BG_THREADS, MINB) NAME(                                            \
         const float* __restrict__ dz, long long dzB, const float* __restrict__ x, long long xB, int xI, int xM,     \
@@ -492,10 +565,18 @@ __device__ __forceinline__ void bwd_dx(const float* __restrict__ theta, int P, i
         long long dstB, int dI, int dM, int act) {                                                                  \
         bwd_dx<TM>(theta, P, wOff, dz, dzB, out, in, M, colTiles, h, hB, dst, dstB, dI, dM, act);                   \
     }
-// The TM variants CudaBackend.dwVariant / dxVariant choose from.
+#define BWD_DW_THIN(NAME, WIDE_IS_OUT)                                                                               \
+    extern "C" __global__ void __launch_bounds__(BG_THREADS) NAME(                                                   \
+        const float* __restrict__ dz, long long dzB, const float* __restrict__ x, long long xB, int xI, int xM,     \
+        int out, int in, int M, int colTiles, float* __restrict__ dtheta, int P, int wOff, int bOff) {             \
+        bwd_dw_thin<WIDE_IS_OUT>(dz, dzB, x, xB, xI, xM, out, in, M, dtheta, P, wOff, bOff);                        \
+    }
+// The variants CudaBackend.dwVariant / dxVariant choose from (the thin ones take the GEMMs' arguments; colTiles unused).
 BWD_DW(mlp_bwd_dw_t2, 2, false, 2)
 BWD_DW(mlp_bwd_dw_t10, 10, false, 2)
 BWD_DW(mlp_bwd_dw_t10_swap, 10, true, 2)
+BWD_DW_THIN(mlp_bwd_dw_thin_out, true)
+BWD_DW_THIN(mlp_bwd_dw_thin_in, false)
 BWD_DX(mlp_bwd_dx_t2, 2, 2)
 BWD_DX(mlp_bwd_dx_t8, 8, 2)
 

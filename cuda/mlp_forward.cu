@@ -23,7 +23,8 @@
 //       computed on the fly from the states (layer 1 costs O multiply-adds per unit), the 320 × 64 output tile of
 //       W2 · H1 is register-blocked 10 × 8 per thread over k in steps of 8 (double-buffered shared memory, one
 //       barrier per step), and the epilogue applies bias and activation and reduces the output layer across the
-//       warp, so H1 and H2 never touch global memory unless the cache is asked for.
+//       warp, so H1 and H2 never touch global memory unless the cache is asked for (then H2's rows are staged
+//       through shared memory into whole 128-byte lines, pz_store_tile_group).
 //   mlp_forward_matvec  one state per policy (M = 1: rollouts with one episode per policy, the returns of a dataset,
 //       recovery), any architecture that is not a preset with every layer at most MV_MAX wide: one block per policy,
 //       256 threads, the layer's input in shared memory; each row is one half-warp's, lane j summing the inputs
@@ -289,23 +290,37 @@ __device__ __forceinline__ void large_forward(const float* __restrict__ theta, i
         __syncthreads();
     }
 
-    // Epilogue, once per action a: h2 = act(acc + b2) (recomputed per a, so that only 8 partial sums are live), the
-    // output layer's partial sums over this thread's 10 rows, then across the warp's 32 lanes (a fixed tree).
-    for (int a = 0; a < (ONE_ACTION ? 1 : A); a++) {
-        float part[LG_TN];
+    // Epilogue: h2 = act(acc + b2) in place (rows >= H2 are padding and stay unused), for one action with the output
+    // layer's partial sums over this thread's 10 rows in the same pass (A > 1: a pass per action); the sums across
+    // the warp's 32 lanes (a fixed tree) give the actions. Then the cache's H2 rows, 32 at a time through shared
+    // memory (the main loop is done with As), so that each warp stores 32 consecutive states of one row (a 128-byte
+    // line) rather than one state of 32 rows.
+    float part[LG_TN];
 #pragma unroll
-        for (int j = 0; j < LG_TN; j++) part[j] = 0.f;
+    for (int j = 0; j < LG_TN; j++) part[j] = 0.f;
 #pragma unroll
-        for (int i = 0; i < LG_TM; i++) {
-            int row = r + 32 * i;
-            if (row >= H2) continue;
-            float bias = b2[row], w3 = W3[(size_t)a * H2 + row];
+    for (int i = 0; i < LG_TM; i++) {
+        const int row = r + 32 * i;
+        if (row < H2) {
+            const float bias = b2[row], w3 = ONE_ACTION ? W3[row] : 0.f;
 #pragma unroll
             for (int j = 0; j < LG_TN; j++) {
-                float h = pz_hidden(acc[i][j] + bias, act);
-                int m = m0 + c * LG_TN + j;
-                if (a == 0 && cb != nullptr && m < M) cb[(size_t)(H1 + row) * M + m] = h;
-                part[j] = fmaf(w3, h, part[j]);
+                acc[i][j] = pz_hidden(acc[i][j] + bias, act);
+                if (ONE_ACTION) part[j] = fmaf(w3, acc[i][j], part[j]);
+            }
+        }
+    }
+    for (int a = 0; a < (ONE_ACTION ? 1 : A); a++) {
+        if (!ONE_ACTION) {
+#pragma unroll
+            for (int j = 0; j < LG_TN; j++) part[j] = 0.f;
+#pragma unroll
+            for (int i = 0; i < LG_TM; i++) {
+                const int row = r + 32 * i;
+                if (row >= H2) continue;
+                const float w3 = W3[(size_t)a * H2 + row];
+#pragma unroll
+                for (int j = 0; j < LG_TN; j++) part[j] = fmaf(w3, acc[i][j], part[j]);
             }
         }
 #pragma unroll
@@ -319,6 +334,13 @@ __device__ __forceinline__ void large_forward(const float* __restrict__ theta, i
                 if (m < M) actions[((size_t)b * M + m) * A + a] = pz_output(part[j] + b3[a], scale);
             }
         }
+    }
+    if (cb != nullptr) {
+        static_assert(32 * 65 <= 2 * LG_BK * LG_ASTRIDE, "the staging tile fits in As");
+        float (*T)[65] = reinterpret_cast<float(*)[65]>(&As[0][0][0]);
+        float* dst = cb + (size_t)H1 * M + m0;
+#pragma unroll
+        for (int i = 0; i < LG_TM; i++) pz_store_tile_group(T, i, acc[i], dst, M, H2, M - m0, nullptr);
     }
 }
 

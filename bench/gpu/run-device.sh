@@ -12,8 +12,11 @@
 # scale for whatever time is left (it resumes from its folder, so a cut-off run is a partial table, never a wrong one).
 # The device tool returns at most 8 files, so the raw output is packed into $OUT/raw.tar.gz after every step (a run
 # killed at its limit still returns everything up to its last finished step) beside $OUT/status.txt.
-# STEPS=name,name runs only those steps (names: info selfcheck bench-cuda profile torch-ae torch-fwd bench-cpu demo-cuda
-# reproduce-full); the full-scale table alone, for instance: STEPS=info,reproduce-full DEADLINE=560.
+# STEPS=name,name runs only those steps (names: info selfcheck bench-cuda profile ab torch-ae torch-fwd bench-cpu
+# demo-cuda reproduce-full); the full-scale table alone, for instance: STEPS=info,reproduce-full DEADLINE=560.
+# ab (only when BASE names a folder of another build's fatbins, made by bench/gpu/base-kernels.sh COMMIT and carried):
+# the kernels of this jar (A) against BASE's (B, through POLICYZIP_CUDA_KERNELS) on AB_W's workloads, run A B A B on
+# the same warm GPU, then the per-kernel profile of ae-large-512 under each.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 OUT="${OUT:-bench/results/device-$(date +%Y-%m-%d)}"
@@ -26,7 +29,7 @@ JAR=target/policyzip.jar
 PZ=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$JAR")
 DEADLINE="${DEADLINE:-450}"
 STEPS="${STEPS:-all}"   # a comma-separated subset of the step names below, e.g. STEPS=info,reproduce-full
-KNOWN=",info,selfcheck,bench-cuda,profile,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
+KNOWN=",info,selfcheck,bench-cuda,profile,ab,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
 if [ "$STEPS" != all ]; then
   for s in ${STEPS//,/ }; do
     [[ "$KNOWN" == *",$s,"* ]] || { echo "run-device: unknown step '$s' in STEPS (known: ${KNOWN:1:-1})" >&2; exit 2; }
@@ -48,11 +51,14 @@ step() {   # step NAME SECONDS COMMAND...: output to $RAW/NAME.txt, status to $O
 pack() { cp "$OUT/status.txt" "$RAW/"; tar czf "$OUT/raw.tar.gz.part" -C "$RAW" . && mv "$OUT/raw.tar.gz.part" "$OUT/raw.tar.gz"; }
 : > "$OUT/status.txt"
 { date -u; nvidia-smi; nvidia-smi --query-gpu=name,clocks.max.sm,clocks.sm,power.limit --format=csv; "$JAVA" -version; } > "$RAW/device.txt" 2>&1
-W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512,returns-medium,returns-large,bwd-large,gpu-bwd-large
+W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512,returns-medium,returns-large,bwd-large,gpu-bwd-large,gpu-fwd-large-cache
 step info 30 "${PZ[@]}" info
 step selfcheck 150 env POLICYZIP_CUDA_SYNC=1 "${PZ[@]}" selfcheck --backend cuda
 step bench-cuda 120 "${PZ[@]}" bench --backend cuda -w "$W" --reps 5 --seconds 1 --warmup 1 --json "$RAW/bench-cuda.json"
 step profile 40 env POLICYZIP_CUDA_PROFILE=1 "${PZ[@]}" bench --backend cuda -w ae-large-512 --reps 1 --seconds 1 --warmup 1
+if [ -n "${BASE:-}" ]; then
+  step ab 180 bench/gpu/ab.sh "$BASE" "${AB_W:-gpu-fwd-large,gpu-fwd-large-cache,gpu-bwd-large,ae-large-512}" "$RAW" "${PZ[@]}"
+fi
 step torch-ae 60 python3 bench/gpu/torch_ae_step.py --reps 30 --json "$RAW/torch-ae.json"
 step torch-fwd 60 python3 bench/gpu/torch_forward.py --reps 20 --json "$RAW/torch-fwd.json"
 step bench-cpu 120 "${PZ[@]}" bench --backend cpu -w "$W" --reps 3 --seconds 1 --warmup 1 --json "$RAW/bench-cpu.json"

@@ -42,6 +42,8 @@ import policyzip.rollout.Rollout;
  *   <li>{@code bwd-medium}, {@code bwd-large}, {@code gpu-bwd-large}: the batched policy backward alone (dL/dθ from
  *   dL/d(actions), the forward's activations cached once): 2-32-32-1 with B = 1024, 2-400-300-1 with B = 64 and
  *   B = 512 (ae-large-512's batch), M = 256 shared states; FLOPs counted as twice the forward's.</li>
+ *   <li>{@code gpu-fwd-large-cache}: ae-large-512's policy forward, B = 512 large policies on M = 256 shared states
+ *   with the hidden activations written out for the backward (0.37 GB per op); by name only.</li>
  *   <li>{@code env-mountaincar}, {@code env-pendulum}: N = 4096 instances stepped 100 times with fixed random actions,
  *   on the calling thread (env stepping is single-threaded per VecEnv).</li>
  *   <li>{@code env-reacher}, {@code env-hopper}, {@code env-halfcheetah}, {@code env-invertedpendulum},
@@ -65,7 +67,8 @@ public final class Workloads {
      * backward alone (the training step's least efficient part on a GPU). Slow on the CPU for large.
      */
     public static List<String> byNameOnly() {
-        return List.of("returns-medium", "returns-large", "returns-large-34", "bwd-medium", "bwd-large", "gpu-bwd-large");
+        return List.of("returns-medium", "returns-large", "returns-large-34", "bwd-medium", "bwd-large", "gpu-bwd-large",
+                "gpu-fwd-large-cache");
     }
 
     /** The MuJoCo env workloads ({@code native-build/mujoco.sh} must have run): env-&lt;env&gt; and mjstep-&lt;env&gt;. */
@@ -116,6 +119,7 @@ public final class Workloads {
             case "bwd-medium" -> new Backward("bwd-medium", MlpSpec.MEDIUM, 1024, FWD_STATES, backend);
             case "bwd-large" -> new Backward("bwd-large", MlpSpec.LARGE, 64, FWD_STATES, backend);
             case "gpu-bwd-large" -> new Backward("gpu-bwd-large", MlpSpec.LARGE, 512, FWD_STATES, backend);
+            case "gpu-fwd-large-cache" -> new Forward("gpu-fwd-large-cache", MlpSpec.LARGE, 512, FWD_STATES, true, backend);
             case "returns-large" -> new Returns("returns-large", MlpSpec.LARGE, 550, backend);
             case "returns-large-34" -> new Returns("returns-large-34", MlpSpec.LARGE, 34, backend);
             case "env-mountaincar" -> new EnvSteps("env-mountaincar", "mountaincar", 4096, 100);
@@ -155,9 +159,14 @@ public final class Workloads {
         private final int batch, m;
         private final Backend be;
         private final float[] theta, states;
-        private final Buffer thetaBuf, statesBuf, actionsBuf;
+        private final Buffer thetaBuf, statesBuf, actionsBuf, cacheBuf;
 
         Forward(String name, int[] hidden, int batch, int m, Backend be) {
+            this(name, hidden, batch, m, false, be);
+        }
+
+        /** With {@code cache}, every op also writes the hidden activations, as the training step's forward does. */
+        Forward(String name, int[] hidden, int batch, int m, boolean cache, Backend be) {
             this.name = name;
             this.mlp = mountainCar(hidden);
             this.batch = batch;
@@ -175,18 +184,20 @@ public final class Workloads {
             thetaBuf = be.upload(theta);
             statesBuf = be.upload(states);
             actionsBuf = be.allocate(batch * m);
+            cacheBuf = cache ? be.allocate(batch * mlp.hiddenUnits() * m) : null;
         }
 
         @Override public String name() { return name; }
         @Override public String description() {
-            return "B=" + batch + " policies " + mlp.describe() + " × M=" + m + " shared states on " + be.name();
+            return "B=" + batch + " policies " + mlp.describe() + " × M=" + m + " shared states"
+                    + (cacheBuf != null ? ", activations cached" : "") + " on " + be.name();
         }
         @Override public String unit() { return "evals/s"; }
         @Override public double itemsPerOp() { return (double) batch * m; }
         @Override public double flopsPerOp() { return 2.0 * mlp.macsPerState() * batch * m; }
 
         @Override public void run() {
-            be.mlpForward(mlp, thetaBuf, batch, statesBuf, StateLayout.SHARED, m, actionsBuf, null);
+            be.mlpForward(mlp, thetaBuf, batch, statesBuf, StateLayout.SHARED, m, actionsBuf, cacheBuf);
             be.synchronize();
         }
 
@@ -210,6 +221,7 @@ public final class Workloads {
             thetaBuf.close();
             statesBuf.close();
             actionsBuf.close();
+            if (cacheBuf != null) cacheBuf.close();
         }
     }
 

@@ -26,7 +26,8 @@ import policyzip.bench.Workloads;
                 "env-hopper, env-halfcheetah, env-invertedpendulum, env-swimmer, and mjstep-<env> (the bare mj_step loop of the",
                 "same run); sized to fill a GPU (default with --backend cuda): gpu-fwd-small, gpu-fwd-medium, gpu-fwd-large,",
                 "ae-large-512; by name only: a dataset's returns step returns-medium, returns-large, returns-large-34, and the",
-                "policy backward alone bwd-medium, bwd-large, gpu-bwd-large.",
+                "policy backward alone bwd-medium, bwd-large, gpu-bwd-large, and ae-large-512's forward with its activations",
+                "cached, gpu-fwd-large-cache.",
                 "For one-core figures run under `taskset -c 0` with --threads 1."})
 final class BenchCommand implements Runnable {
     @Option(names = {"-w", "--workload"}, split = ",", paramLabel = "NAME", description = "workloads to run (default: all)")

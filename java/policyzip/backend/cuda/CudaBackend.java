@@ -153,16 +153,39 @@ public final class CudaBackend implements Backend {
     }
 
     private void loadModules() {
-        for (String m : MODULES) {
-            String res = "/policyzip/cuda/" + m + ".fatbin";
-            byte[] bytes;
-            try (InputStream in = CudaBackend.class.getResourceAsStream(res)) {
-                if (in == null) throw new IllegalStateException("kernel resource " + res + " is missing from the jar; run native-build/build-kernels.sh");
-                bytes = in.readAllBytes();
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read kernel resource " + res, e);
-            }
-            driver.loadModule(m, bytes, kernelNames(m));
+        Path dir = kernelsOverride();
+        for (String m : MODULES) driver.loadModule(m, dir == null ? resourceImage(m) : fileImage(dir, m), kernelNames(m));
+    }
+
+    /**
+     * The folder named by {@code -Dpolicyzip.cuda.kernels} or {@code POLICYZIP_CUDA_KERNELS}, whose
+     * {@code <module>.fatbin} files replace the jar's (an A/B of two kernel builds in one process's environment, as
+     * bench/gpu/run-device.sh's {@code ab} step does with an earlier commit's fatbins); null when neither is set.
+     */
+    static Path kernelsOverride() {
+        String v = System.getProperty("policyzip.cuda.kernels");
+        if (v == null || v.isBlank()) v = System.getenv("POLICYZIP_CUDA_KERNELS");
+        return v == null || v.isBlank() ? null : Path.of(v);
+    }
+
+    private static byte[] resourceImage(String module) {
+        String res = "/policyzip/cuda/" + module + ".fatbin";
+        try (InputStream in = CudaBackend.class.getResourceAsStream(res)) {
+            if (in == null) throw new IllegalStateException("kernel resource " + res + " is missing from the jar; run native-build/build-kernels.sh");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read kernel resource " + res, e);
+        }
+    }
+
+    private static byte[] fileImage(Path dir, String module) {
+        Path f = dir.resolve(module + ".fatbin");
+        try {
+            return java.nio.file.Files.readAllBytes(f);
+        } catch (IOException e) {
+            throw new IllegalStateException("policyzip.cuda.kernels / POLICYZIP_CUDA_KERNELS names " + dir + ", which must hold "
+                    + String.join(", ", java.util.Arrays.stream(MODULES).map(x -> x + ".fatbin").toList()) + "; cannot read " + f
+                    + " (" + e.getClass().getSimpleName() + ")");
         }
     }
 
@@ -179,7 +202,7 @@ public final class CudaBackend implements Backend {
             }
             case "mlp_backward" -> {
                 List<String> n = new ArrayList<>(List.of("mlp_bwd_out", "mlp_bwd_dw_t2", "mlp_bwd_dw_t10", "mlp_bwd_dw_t10_swap",
-                        "mlp_bwd_dx_t2", "mlp_bwd_dx_t8", "mlp_bwd_sum_states"));
+                        "mlp_bwd_dx_t2", "mlp_bwd_dx_t8", "mlp_bwd_sum_states", "mlp_bwd_dw_thin_out", "mlp_bwd_dw_thin_in"));
                 for (String p : PRESETS) n.add("mlp_bwd_block_" + p);
                 yield n;
             }
@@ -202,7 +225,11 @@ public final class CudaBackend implements Backend {
 
     /** "cuda" on a GPU, "cuda-emu" on the CPU emulator. */
     @Override public String name() { return driver.kind(); }
-    @Override public String describe() { return driver.describe() + "; CPU fallback " + host.describe(); }
+    @Override public String describe() {
+        Path dir = kernelsOverride();
+        return driver.describe() + (dir == null || !(driver instanceof GpuDriver) ? "" : "; kernels from " + dir) + "; CPU fallback "
+                + host.describe();
+    }
 
     // ---------------------------------------------------------------- memory
 
@@ -493,14 +520,27 @@ public final class CudaBackend implements Backend {
 
     /** Columns of every backward GEMM tile (8 warps × 8); its rows are 32 · TM for the kernel's TM (mlp_bwd_dw_t10: 320). */
     private static final int BWD_TILE_COLS = 64;
+    /** Threads of every layered-backward launch (BG_THREADS in cuda/mlp_backward.cu). */
+    private static final int BWD_THREADS = 256;
+    /**
+     * A layer whose out or in + 1 is at most this (THIN_MAX) takes mlp_bwd_dw_thin_out or _in for its dW: one thread per
+     * index of the wide side, the thin side's sums in registers, so no GEMM tile pads 1 to 3 useful rows to 64 or 320.
+     */
+    static final int BWD_THIN_MAX = 8;
 
     /**
-     * The dW GEMM of a layer, C [out, in + 1] = dz · [x ; 1]^T: the TM = 10 tile (320 × 64) in that orientation or
+     * The dW GEMM of a layer, C [out, in + 1] = dz · [x ; 1]^T: a thin kernel where out or in + 1 is at most
+     * {@link #BWD_THIN_MAX}; otherwise the TM = 10 tile (320 × 64) in that orientation or
      * transposed ("_swap"), or the TM = 2 tile (64 × 64, square: one orientation pads as well as the other), whichever
      * pads the output least. The small tile's padded outputs count 1.5 times: it loads 4 shared values per 16 FMAs where
      * the large one loads 12 per 80.
      */
     static BackwardGemm dwVariant(int out, int in) {
+        if (Math.min(out, in + 1) <= BWD_THIN_MAX) {
+            boolean wideIsOut = in + 1 <= out;
+            return new BackwardGemm(wideIsOut ? "mlp_bwd_dw_thin_out" : "mlp_bwd_dw_thin_in",
+                    (int) ceilDiv(wideIsOut ? out : in + 1, BWD_THREADS), 1);
+        }
         BackwardGemm best = null;
         double bestCost = Double.POSITIVE_INFINITY;
         for (int tm : new int[] {10, 2}) {

@@ -21,6 +21,7 @@ import jcuda.driver.CUdeviceptr;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import policyzip.backend.TwinCheck;
 
 /**
@@ -155,6 +156,28 @@ class CudaEmulatorTest {
     private static int poolRows(String what) {
         Matcher m = Pattern.compile("P=(\\d+)").matcher(what);
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    @Test
+    void aKernelsFolderMustHoldEveryModule(@TempDir Path dir) throws IOException {
+        String before = System.getProperty("policyzip.cuda.kernels");
+        System.setProperty("policyzip.cuda.kernels", dir.toString());
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> CudaBackend.openEmulator(1));
+            assertTrue(e.getMessage().contains("must hold") && e.getMessage().contains(dir.resolve("mlp_forward.fatbin").toString()),
+                    e.getMessage());
+            for (String m : CudaBackend.MODULES) {
+                try (var in = CudaBackend.class.getResourceAsStream("/policyzip/cuda/" + m + ".fatbin")) {
+                    Files.write(dir.resolve(m + ".fatbin"), in.readAllBytes());
+                }
+            }
+            try (CudaBackend be = CudaBackend.openEmulator(1)) {
+                assertEquals(dir, CudaBackend.kernelsOverride());
+            }
+        } finally {
+            if (before == null) System.clearProperty("policyzip.cuda.kernels");
+            else System.setProperty("policyzip.cuda.kernels", before);
+        }
     }
 
     // ---------------------------------------------------------------- the emulator's checks (libpzcudaemu-test.so)

@@ -85,13 +85,13 @@ class KernelSourcesTest {
         Matcher m = Pattern.compile("(?m)^BWD_PRESET\\((\\d+), (\\d+), (\\d+), (\\d+)\\)").matcher(src);
         while (m.find()) inSource.add(m.group(1) + "_" + m.group(2) + "_" + m.group(3) + "_" + m.group(4));
         assertEquals(new TreeSet<>(CudaBackend.PRESETS), inSource, "CudaBackend.PRESETS and the BWD_PRESET(...) lines of cuda/mlp_backward.cu differ");
-        Matcher d = Pattern.compile("(?m)^BWD_D[WX]\\((\\w+), ").matcher(src);
+        Matcher d = Pattern.compile("(?m)^BWD_D[WX](?:_THIN)?\\((\\w+), ").matcher(src);
         Set<String> gemms = new TreeSet<>();
         while (d.find()) gemms.add(d.group(1));
-        assertEquals(new TreeSet<>(List.of("mlp_bwd_dw_t2", "mlp_bwd_dw_t10", "mlp_bwd_dw_t10_swap", "mlp_bwd_dx_t2",
-                "mlp_bwd_dx_t8")), gemms, "the GEMM variants of cuda/mlp_backward.cu");
+        assertEquals(new TreeSet<>(List.of("mlp_bwd_dw_t2", "mlp_bwd_dw_t10", "mlp_bwd_dw_t10_swap", "mlp_bwd_dw_thin_out",
+                "mlp_bwd_dw_thin_in", "mlp_bwd_dx_t2", "mlp_bwd_dx_t8")), gemms, "the GEMM variants of cuda/mlp_backward.cu");
         // Every variant CudaBackend can pick exists: small and large layers, both orientations.
-        for (int[] s : new int[][] {{1, 300}, {300, 400}, {400, 2}, {17, 33}, {3, 17}, {2, 2}}) {
+        for (int[] s : new int[][] {{1, 300}, {300, 400}, {400, 2}, {17, 33}, {3, 17}, {2, 2}, {9, 8}, {8, 9}, {9, 9}}) {
             String dw = CudaBackend.dwVariant(s[0], s[1]).kernel(), dx = CudaBackend.dxVariant(s[0], s[1]).kernel();
             assertTrue(gemms.contains(dw) && gemms.contains(dx), dw + ", " + dx);
         }
