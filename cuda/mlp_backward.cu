@@ -306,69 +306,9 @@ BWD_PRESET(3, 32, 32, 1)
 
 // ------------------------------------------------------------------------------------------------ layered path
 
-#define BG_THREADS 256
 #define BG_TN 8      // columns per thread, contiguous
 #define BG_BN 64     // columns per block tile: 8 warps × BG_TN
-#define BG_BK 8      // k per shared-memory step
 #define BG_BNS 68    // Bs row stride (≡ 4 mod 32: the transposed stores hit 32 banks; float4-aligned)
-
-// A GEMM operand: element (x, k) at p[x·sx + k·sk] for x < n and k < K; 1 at x == ones (the bias column) and
-// k < K; 0 elsewhere. Offsets are int: one policy's operand is a slice of a buffer of Java-int length.
-struct Opnd {
-    const float* p;
-    int sx, sk, n, ones;
-};
-
-// One thread's share of an operand tile [ROWS rows × BG_BK k] (NQ = ROWS·8/256 elements), with its addressing
-// reduced to one pointer that advances by 8·sk per step, the count of its valid rows and the index of its ones row.
-// KC (contiguous along k: the dz and cache rows of dW): k = tid % 8 fixed, rows (tid / 8) + 32q, so 8 threads read
-// 8 consecutive k of a row. Otherwise (contiguous along the row index: dz^T and W of dx; needs 256 % ROWS == 0):
-// row tid % ROWS fixed, k = tid / ROWS + q·(256 / ROWS).
-template <int ROWS, bool KC, bool ONES>
-struct TileLoader {
-    static constexpr int NQ = ROWS * BG_BK / BG_THREADS, KSTEP = KC ? 0 : BG_THREADS / ROWS;
-    static_assert(KC || BG_THREADS % ROWS == 0, "row-contiguous tiles need 256 % ROWS == 0");
-    const float* ptr;   // element (first row, first k) of this thread at the current step
-    int step;           // between consecutive q: 32 rows (KC) or KSTEP k
-    int adv;            // per step: 8·sk
-    int kk;             // this thread's first k within the step
-    int nq;             // KC: q < nq are rows < n; otherwise NQ or 0 (the row is < n or not)
-    int qOnes;          // KC: the q whose row is the ones row, or -1; otherwise 0 (the row is it) or -1
-
-    __device__ __forceinline__ TileLoader(const Opnd& o, int row0) {
-        const int tid = threadIdx.x;
-        int x;
-        if (KC) {
-            kk = tid & (BG_BK - 1);
-            x = row0 + tid / BG_BK;
-            step = 32 * o.sx;
-            nq = o.n > x ? min(NQ, (o.n - x + 31) / 32) : 0;
-            qOnes = ONES && o.ones >= x && (o.ones - x) % 32 == 0 && (o.ones - x) / 32 < NQ ? (o.ones - x) / 32 : -1;
-        } else {
-            kk = tid / ROWS;
-            x = row0 + tid % ROWS;
-            step = KSTEP * o.sk;
-            nq = x < o.n ? NQ : 0;
-            qOnes = ONES && x == o.ones ? 0 : -1;
-        }
-        ptr = o.p + (x < o.n ? x * o.sx + kk * o.sk : 0);
-        adv = BG_BK * o.sk;
-    }
-    // The elements of the step starting at k0; then advances to the next step.
-    __device__ __forceinline__ void load(int k0, int K, float (&r)[NQ]) {
-#pragma unroll
-        for (int q = 0; q < NQ; q++) {
-            const bool kok = k0 + kk + q * KSTEP < K;
-            const bool mem = KC ? q < nq : nq > 0;
-            const bool one = ONES && (KC ? q == qOnes : qOnes == 0);
-            r[q] = kok && mem ? ptr[q * step] : (kok && one ? 1.f : 0.f);
-        }
-        ptr += adv;
-    }
-    // Where element q goes in the [BG_BK][stride] tile.
-    __device__ __forceinline__ static int kOf(int q) { return KC ? threadIdx.x & (BG_BK - 1) : threadIdx.x / ROWS + q * KSTEP; }
-    __device__ __forceinline__ static int xOf(int q) { return KC ? threadIdx.x / BG_BK + 32 * q : threadIdx.x % ROWS; }
-};
 
 // acc[i][j] = Σ_k A(row0 + r + 32i, k)·B(k, col0 + 8c + j), k = 0 .. K − 1 in order (lane r, warp c), both
 // operands read with TileLoader<·, KC, ·> (A_ONES / B_ONES: which one may hold the ones row) and staged through

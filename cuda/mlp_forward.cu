@@ -20,7 +20,8 @@
 //       (b, m) over the flattened B·M, θ read through the read-only cache.
 //   mlp_forward_large  two hidden layers with H2 <= 320, O <= 32, A <= 4 (the large preset 2-400-300-1): a fused
 //       per-policy GEMM. Grid (ceil(M / 64), B), 256 threads; the block owns all H2 rows for 64 states: H1 tiles are
-//       computed on the fly from the states (layer 1 costs O multiply-adds per unit), the 320 × 64 output tile of
+//       computed on the fly from the states (layer 1 costs O multiply-adds per unit; W1 and b1 staged in shared memory
+//       when H1·(O + 1) <= LG_W1MAX, W2's tiles loaded through TileLoader), the 320 × 64 output tile of
 //       W2 · H1 is register-blocked 10 × 8 per thread over k in steps of 8 (double-buffered shared memory, one
 //       barrier per step), and the epilogue applies bias and activation and reduces the output layer across the
 //       warp, so H1 and H2 never touch global memory unless the cache is asked for (then H2's rows are staged
@@ -195,6 +196,16 @@ PRESET(3, 32, 32, 1)
 #define LG_ASTRIDE 324  // As row stride: the transposed stores (k, row) hit 32 different banks
 #define LG_OMAX 32
 #define LG_AMAX 4       // mlp_forward_large needs A <= 4: checked by the host
+#define LG_W1MAX 3072   // W1 and b1 in shared memory up to this many floats (12 KB; 44 KB of static shared in all)
+
+// Σ_o w[o]·s[o] for o < OO, an FMA chain from 0 in order.
+template <int OO>
+__device__ __forceinline__ float large_dot(const float* __restrict__ w, const float* __restrict__ s) {
+    float acc = 0.f;
+#pragma unroll
+    for (int o = 0; o < OO; o++) acc = fmaf(w[o], s[o], acc);
+    return acc;
+}
 
 template <bool ONE_ACTION>
 __device__ __forceinline__ void large_forward(const float* __restrict__ theta, int P, const float* __restrict__ states,
@@ -204,6 +215,7 @@ __device__ __forceinline__ void large_forward(const float* __restrict__ theta, i
     __shared__ __align__(16) float As[2][LG_BK][LG_ASTRIDE];   // W2 tile, transposed: As[k][row]
     __shared__ __align__(16) float Bs[2][LG_BK][LG_BN];        // H1 tile: Bs[k][state]
     __shared__ float Ss[LG_BN * LG_OMAX];                      // the block's states [64, O]
+    __shared__ float W1s[LG_W1MAX];                            // W1 and b1, when H1 · (O + 1) fits
 
     const int tid = threadIdx.x, r = tid & 31, c = tid >> 5;
     const int b = blockIdx.y, m0 = blockIdx.x * LG_BN;
@@ -221,26 +233,45 @@ __device__ __forceinline__ void large_forward(const float* __restrict__ theta, i
         int n = e / O;
         Ss[e] = m0 + n < M ? sb[(size_t)m0 * O + e] : 0.f;
     }
+    // W1 [H1, O] and b1 [H1] are contiguous in θ: staged in shared memory when they fit (the large preset: 1,200
+    // floats), so that the layer-1 units each step computes read no global memory (their loads would stall every
+    // warp right after the step's barrier).
+    const int w1n = H1 * (O + 1);
+    const bool w1Shared = w1n <= LG_W1MAX;
+    if (w1Shared)
+        for (int e = tid; e < w1n; e += LG_THREADS) W1s[e] = W1[e];
     __syncthreads();
 
-    // Tile loads: thread t takes A elements e = t + 256q (k = e % 8, row = e / 8) and B elements e = t + 256q
-    // (k = e / 64, state = e % 64).
-    float ra[LG_ROWS * LG_BK / LG_THREADS];   // 10
+    // Tile loads: the W2 tile through TileLoader (common.cuh: k = tid % 8, rows tid / 8 + 32q, one pointer advanced
+    // per step); the H1 tile computed, thread t taking elements e = t + 256q (k = e / 64, state = e % 64).
+    typedef TileLoader<LG_ROWS, true, false> LA;
+    static_assert(LA::NQ == LG_ROWS * LG_BK / LG_THREADS && LG_BK == BG_BK && LG_THREADS == BG_THREADS, "tile shape");
+    LA la(Opnd{W2, H1, 1, H2, -1}, 0);
+    float ra[LA::NQ];                         // 10
     float rb[LG_BN * LG_BK / LG_THREADS];     // 2
-    auto load = [&](int k0) {
-#pragma unroll
-        for (int q = 0; q < LG_ROWS * LG_BK / LG_THREADS; q++) {
-            int e = tid + q * LG_THREADS, k = k0 + (e & (LG_BK - 1)), row = e / LG_BK;
-            ra[q] = row < H2 && k < H1 ? W2[(size_t)row * H1 + k] : 0.f;
+    // Unit k of layer 1 on state n: act(Σ_o W1[k, o]·s[n, o] + b1[k]), an FMA chain from 0 in input order (unrolled
+    // for O <= 4: MountainCar's 2 and Pendulum's 3 skip the generic loop's trip logic).
+    auto unit1 = [&](const float* __restrict__ w, const float* __restrict__ bias, int k, int n) {
+        float acc;
+        switch (O) {
+            case 1: acc = large_dot<1>(w + k, Ss + n); break;
+            case 2: acc = large_dot<2>(w + 2 * k, Ss + 2 * n); break;
+            case 3: acc = large_dot<3>(w + 3 * k, Ss + 3 * n); break;
+            case 4: acc = large_dot<4>(w + 4 * k, Ss + 4 * n); break;
+            default:
+                acc = 0.f;
+                for (int o = 0; o < O; o++) acc = fmaf(w[k * O + o], Ss[n * O + o], acc);
         }
+        return pz_hidden(acc + bias[k], act);
+    };
+    auto load = [&](int k0) {
+        la.load(k0, H1, ra);
 #pragma unroll
         for (int q = 0; q < LG_BN * LG_BK / LG_THREADS; q++) {
             int e = tid + q * LG_THREADS, k = k0 + e / LG_BN, n = e % LG_BN;
             float h = 0.f;
             if (k < H1) {
-                float acc = 0.f;
-                for (int o = 0; o < O; o++) acc = fmaf(W1[(size_t)k * O + o], Ss[n * O + o], acc);
-                h = pz_hidden(acc + b1[k], act);
+                h = w1Shared ? unit1(W1s, W1s + H1 * O, k, n) : unit1(W1, b1, k, n);
                 if (cb != nullptr && m0 + n < M) cb[(size_t)k * M + m0 + n] = h;
             }
             rb[q] = h;
@@ -248,10 +279,7 @@ __device__ __forceinline__ void large_forward(const float* __restrict__ theta, i
     };
     auto store = [&](int buf) {
 #pragma unroll
-        for (int q = 0; q < LG_ROWS * LG_BK / LG_THREADS; q++) {
-            int e = tid + q * LG_THREADS;
-            As[buf][e & (LG_BK - 1)][e / LG_BK] = ra[q];
-        }
+        for (int q = 0; q < LA::NQ; q++) As[buf][LA::kOf(q)][LA::xOf(q)] = ra[q];
 #pragma unroll
         for (int q = 0; q < LG_BN * LG_BK / LG_THREADS; q++) {
             int e = tid + q * LG_THREADS;
