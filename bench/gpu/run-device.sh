@@ -12,8 +12,9 @@
 # scale for whatever time is left (it resumes from its folder, so a cut-off run is a partial table, never a wrong one).
 # The device tool returns at most 8 files, so the raw output is packed into $OUT/raw.tar.gz after every step (a run
 # killed at its limit still returns everything up to its last finished step) beside $OUT/status.txt.
-# STEPS=name,name runs only those steps (names: info selfcheck bench-cuda profile ab torch-ae torch-fwd bench-cpu
+# STEPS=name,name runs only those steps (names: info selfcheck bench-cuda profile ab ncu torch-ae torch-fwd bench-cpu
 # demo-cuda reproduce-full); the full-scale table alone, for instance: STEPS=info,reproduce-full DEADLINE=560.
+# ncu: Nsight Compute's counters for the large forward and the kernels of an ae-large-512 step (bench/gpu/ncu.sh).
 # ab (only when BASE names a folder of another build's fatbins, made by bench/gpu/base-kernels.sh COMMIT and carried):
 # the kernels of this jar (A) against BASE's (B, through POLICYZIP_CUDA_KERNELS) on AB_W's workloads, run A B A B on
 # the same warm GPU, then the per-kernel profile of ae-large-512 under each.
@@ -29,7 +30,7 @@ JAR=target/policyzip.jar
 PZ=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$JAR")
 DEADLINE="${DEADLINE:-450}"
 STEPS="${STEPS:-all}"   # a comma-separated subset of the step names below, e.g. STEPS=info,reproduce-full
-KNOWN=",info,selfcheck,bench-cuda,profile,ab,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
+KNOWN=",info,selfcheck,bench-cuda,profile,ab,ncu,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
 if [ "$STEPS" != all ]; then
   for s in ${STEPS//,/ }; do
     [[ "$KNOWN" == *",$s,"* ]] || { echo "run-device: unknown step '$s' in STEPS (known: ${KNOWN:1:-1})" >&2; exit 2; }
@@ -59,6 +60,7 @@ step profile 40 env POLICYZIP_CUDA_PROFILE=1 "${PZ[@]}" bench --backend cuda -w 
 if [ -n "${BASE:-}" ]; then
   step ab 180 bench/gpu/ab.sh "$BASE" "${AB_W:-gpu-fwd-large,gpu-fwd-large-cache,gpu-bwd-large,ae-large-512}" "$RAW" "${PZ[@]}"
 fi
+step ncu 240 bench/gpu/ncu.sh "$RAW" "${PZ[@]}"
 step torch-ae 60 python3 bench/gpu/torch_ae_step.py --reps 30 --json "$RAW/torch-ae.json"
 step torch-fwd 60 python3 bench/gpu/torch_forward.py --reps 20 --json "$RAW/torch-fwd.json"
 step bench-cpu 120 "${PZ[@]}" bench --backend cpu -w "$W" --reps 3 --seconds 1 --warmup 1 --json "$RAW/bench-cpu.json"
