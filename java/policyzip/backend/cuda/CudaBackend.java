@@ -154,8 +154,25 @@ public final class CudaBackend implements Backend {
 
     private void loadModules() {
         Path dir = kernelsOverride();
-        for (String m : MODULES) driver.loadModule(m, dir == null ? resourceImage(m) : fileImage(dir, m), kernelNames(m));
+        List<String> missing = new ArrayList<>();
+        for (String m : MODULES) {
+            missing.addAll(driver.loadModule(m, dir == null ? resourceImage(m) : fileImage(dir, m), kernelNames(m), dir == null));
+        }
+        List<String> needed = missing.stream().filter(k -> !OPTIONAL_KERNELS.contains(k)).toList();
+        if (!needed.isEmpty()) {
+            throw new IllegalStateException("the kernels in " + dir + " lack " + String.join(", ", needed) + ", which this version of"
+                    + " PolicyZip launches (an older build may lack only " + String.join(", ", OPTIONAL_KERNELS) + ")");
+        }
+        absent.addAll(missing);
     }
+
+    /**
+     * Kernels that a {@link #kernelsOverride()} build from before them may lack: their work then takes the path that
+     * existed before (the thin layers' dW on the GEMM tiles), so that an A/B against such a build runs.
+     */
+    static final Set<String> OPTIONAL_KERNELS = Set.of("mlp_bwd_dw_thin_out", "mlp_bwd_dw_thin_in");
+    /** The {@link #OPTIONAL_KERNELS} that the loaded build lacks; named by {@link #describe()}. */
+    final Set<String> absent = new java.util.TreeSet<>();
 
     /**
      * The folder named by {@code -Dpolicyzip.cuda.kernels} or {@code POLICYZIP_CUDA_KERNELS}, whose
@@ -227,8 +244,8 @@ public final class CudaBackend implements Backend {
     @Override public String name() { return driver.kind(); }
     @Override public String describe() {
         Path dir = kernelsOverride();
-        return driver.describe() + (dir == null || !(driver instanceof GpuDriver) ? "" : "; kernels from " + dir) + "; CPU fallback "
-                + host.describe();
+        return driver.describe() + (dir == null || !(driver instanceof GpuDriver) ? "" : "; kernels from " + dir)
+                + (absent.isEmpty() ? "" : " (without " + String.join(", ", absent) + ")") + "; CPU fallback " + host.describe();
     }
 
     // ---------------------------------------------------------------- memory
@@ -536,7 +553,12 @@ public final class CudaBackend implements Backend {
      * the large one loads 12 per 80.
      */
     static BackwardGemm dwVariant(int out, int in) {
-        if (Math.min(out, in + 1) <= BWD_THIN_MAX) {
+        return dwVariant(out, in, true);
+    }
+
+    /** {@link #dwVariant(int, int)}, with the thin kernels only where {@code thin} (the loaded build has them). */
+    static BackwardGemm dwVariant(int out, int in, boolean thin) {
+        if (thin && Math.min(out, in + 1) <= BWD_THIN_MAX) {
             boolean wideIsOut = in + 1 <= out;
             return new BackwardGemm(wideIsOut ? "mlp_bwd_dw_thin_out" : "mlp_bwd_dw_thin_in",
                     (int) ceilDiv(wideIsOut ? out : in + 1, BWD_THREADS), 1);
@@ -620,7 +642,7 @@ public final class CudaBackend implements Backend {
                     // x_l (i, m): the states (x + b·perPolicy·M·O + m·O + i) or cache rows (x + b·ΣH·M + i·M + m).
                     var x = l == 0 ? s : at(cache, (long) (unitEnd - in) * m);
                     long xB = l == 0 ? perPolicy * statesOf : (long) hu * m;
-                    BackwardGemm g = dwVariant(out, in);
+                    BackwardGemm g = dwVariant(out, in, absent.isEmpty());
                     launch(g.kernel(), g.blocks(), nb, 256, cur, wsOf, x, xB, l == 0 ? 1 : m, l == 0 ? o : 1, out, in, m, g.colTiles(),
                             dt, p, mlp.weightOffset(l), mlp.biasOffset(l));
                     if (l == 0 && ds == null) break;

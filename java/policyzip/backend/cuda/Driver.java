@@ -41,8 +41,12 @@ interface Driver {
     /** Copies {@code dst.length} doubles from the device (a reduction's result). */
     void download(double[] dst, CUdeviceptr src);
 
-    /** Loads a module from its fatbin image (the emulator ignores the image) and finds each of {@code kernels} in it. */
-    void loadModule(String module, byte[] image, List<String> kernels);
+    /**
+     * Loads a module from its fatbin image (the emulator ignores the image) and finds each of {@code kernels} in it.
+     * Strict, a kernel that is not there is an error; otherwise it is skipped and returned (an image from another
+     * build, {@link CudaBackend#kernelsOverride()}). Returns the kernels not found: empty when strict.
+     */
+    List<String> loadModule(String module, byte[] image, List<String> kernels, boolean strict);
 
     /**
      * Launches {@code kernel} (one of those loaded) on grid gx × gy × gz of blocks bx × by × bz, then synchronizes if

@@ -142,14 +142,20 @@ final class EmuDriver implements Driver {
         MemorySegment.copy(range(src, (long) dst.length * Double.BYTES, "cuMemcpyDtoH"), JAVA_DOUBLE, 0, dst, 0, dst.length);
     }
 
-    @Override public void loadModule(String module, byte[] image, List<String> kernels) {
+    @Override public List<String> loadModule(String module, byte[] image, List<String> kernels, boolean strict) {
+        List<String> missing = new java.util.ArrayList<>();
         for (String k : kernels) {
             if (lib.kernelInfo(k) == null) {
+                if (!strict) {
+                    missing.add(k);
+                    continue;
+                }
                 throw new IllegalStateException("the CUDA emulator " + lib.file + " has no kernel " + k + " (module " + module
                         + "): built from other cuda/ sources; " + EmuLibrary.SETUP);
             }
             loaded.add(k);
         }
+        return missing;
     }
 
     @Override public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, Object[] args, boolean sync) {

@@ -169,15 +169,23 @@ final class GpuDriver implements Driver {
         cuMemcpyDtoH(Pointer.to(dst), src, (long) dst.length * Double.BYTES);
     }
 
-    @Override public void loadModule(String module, byte[] image, List<String> kernels) {
+    @Override public List<String> loadModule(String module, byte[] image, List<String> kernels, boolean strict) {
         CUmodule mod = new CUmodule();
         cuModuleLoadData(mod, image);   // a fatbin: the driver picks the sm_90 SASS or JITs the compute_80 PTX
         modules.add(mod);
+        List<String> missing = new java.util.ArrayList<>();
         for (String f : kernels) {
             CUfunction fn = new CUfunction();
-            cuModuleGetFunction(fn, mod, f);
+            try {
+                cuModuleGetFunction(fn, mod, f);
+            } catch (CudaException e) {
+                if (strict) throw e;
+                missing.add(f);
+                continue;
+            }
             functions.put(f, fn);
         }
+        return missing;
     }
 
     @Override public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, Object[] args, boolean sync) {

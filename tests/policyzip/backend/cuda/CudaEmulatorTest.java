@@ -22,7 +22,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import policyzip.backend.StateLayout;
 import policyzip.backend.TwinCheck;
+import policyzip.policy.Activation;
+import policyzip.policy.MlpSpec;
 
 /**
  * The CPU emulator of the CUDA kernels itself (native-build/cuda-emu.sh; these tests fail, never skip, without it):
@@ -40,7 +43,7 @@ class CudaEmulatorTest {
     @BeforeAll
     static void open() {
         test = new EmuDriver(EmuLibrary.load(testLibrary()));
-        test.loadModule("test-kernels", new byte[0], test.library().kernels());
+        test.loadModule("test-kernels", new byte[0], test.library().kernels(), true);
         liveBefore = test.library().live();
     }
 
@@ -156,6 +159,38 @@ class CudaEmulatorTest {
     private static int poolRows(String what) {
         Matcher m = Pattern.compile("P=(\\d+)").matcher(what);
         return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+
+    @Test
+    void theThinDwKernelsGiveTheGemmTilesBits() {
+        // 2-400-300-1's first and last layers, and a deeper net whose thin layers go both ways (in + 1 <= 8, out <= 8).
+        for (int[] sizes : new int[][] {{2, 400, 300, 1}, {5, 33, 17, 3}, {3, 20, 16, 12, 8, 2}}) {
+            MlpSpec mlp = new MlpSpec(sizes[0], java.util.Arrays.copyOfRange(sizes, 1, sizes.length - 1), sizes[sizes.length - 1],
+                    Activation.TANH, 1f);
+            int b = 3, m = 70, a = mlp.actDim();
+            java.util.SplittableRandom r = new java.util.SplittableRandom(sizes.length * 1000L + sizes[1]);
+            float[] theta = new float[b * mlp.paramCount()], states = new float[b * m * mlp.obsDim()], dA = new float[b * m * a];
+            for (float[] x : new float[][] {theta, states, dA}) for (int i = 0; i < x.length; i++) x[i] = (float) (r.nextDouble() - 0.5);
+            float[][] dTheta = new float[2][theta.length];
+            for (int v = 0; v < 2; v++) {
+                try (CudaBackend be = CudaBackend.openEmulator(1)) {
+                    if (v == 1) be.absent.addAll(CudaBackend.OPTIONAL_KERNELS);   // as with a build from before the thin kernels
+                    var t = be.upload(theta);
+                    var s = be.upload(states);
+                    var act = be.allocate(b * m * a);
+                    var cache = be.allocate(b * mlp.hiddenUnits() * m);
+                    var d = be.upload(dA);
+                    var dt = be.allocate(theta.length);
+                    be.mlpForward(mlp, t, b, s, StateLayout.PER_POLICY, m, act, cache);
+                    be.mlpBackward(mlp, t, b, s, StateLayout.PER_POLICY, m, act, cache, d, dt, null);
+                    be.read(dt, dTheta[v], 0);
+                }
+            }
+            for (int i = 0; i < theta.length; i++) {
+                assertEquals(Float.floatToRawIntBits(dTheta[1][i]), Float.floatToRawIntBits(dTheta[0][i]),
+                        mlp.describe() + ": dθ[" + i + "] differs between the thin kernels and the GEMM tiles");
+            }
+        }
     }
 
     @Test

@@ -94,6 +94,8 @@ class KernelSourcesTest {
         for (int[] s : new int[][] {{1, 300}, {300, 400}, {400, 2}, {17, 33}, {3, 17}, {2, 2}, {9, 8}, {8, 9}, {9, 9}}) {
             String dw = CudaBackend.dwVariant(s[0], s[1]).kernel(), dx = CudaBackend.dxVariant(s[0], s[1]).kernel();
             assertTrue(gemms.contains(dw) && gemms.contains(dx), dw + ", " + dx);
+            String gemm = CudaBackend.dwVariant(s[0], s[1], false).kernel();   // a build without the thin kernels
+            assertTrue(gemms.contains(gemm) && !CudaBackend.OPTIONAL_KERNELS.contains(gemm), gemm);
         }
         for (String k : List.of("mlp_bwd_out", "mlp_bwd_sum_states")) {
             assertTrue(src.contains(k + "("), k + " is not defined in cuda/mlp_backward.cu");
