@@ -145,3 +145,26 @@ struct TileLoader {
     __device__ __forceinline__ static int xOf(int q) { return KC ? threadIdx.x / BG_BK + 32 * q : threadIdx.x % ROWS; }
 };
 
+
+// One shared-memory step of the register-blocked GEMMs (mlp_forward_large, the layered backward): for k < BG_BK,
+// acc[i][j] += A[k][r + 32i] · B[k][8c + j] (lane r, warp c; A and B k-major tiles with row strides AS and BS), each
+// an FMA in order of k. Per k: TM scalar loads of A (32 lanes, 32 consecutive words: no bank conflict), two float4
+// broadcasts of B, TM · 8 FMAs.
+template <int TM, int AS, int BS>
+__device__ __forceinline__ void pz_tile_fma(const float (*__restrict__ A)[AS], const float (*__restrict__ B)[BS], int r, int c,
+                                            float (&acc)[TM][8]) {
+#pragma unroll
+    for (int k = 0; k < BG_BK; k++) {
+        float a[TM], bv[8];
+#pragma unroll
+        for (int i = 0; i < TM; i++) a[i] = A[k][r + 32 * i];
+        const float4 b0 = *reinterpret_cast<const float4*>(&B[k][8 * c]);
+        const float4 b1 = *reinterpret_cast<const float4*>(&B[k][8 * c + 4]);
+        bv[0] = b0.x; bv[1] = b0.y; bv[2] = b0.z; bv[3] = b0.w;
+        bv[4] = b1.x; bv[5] = b1.y; bv[6] = b1.z; bv[7] = b1.w;
+#pragma unroll
+        for (int i = 0; i < TM; i++)
+#pragma unroll
+            for (int j = 0; j < 8; j++) acc[i][j] = fmaf(a[i], bv[j], acc[i][j]);
+    }
+}

@@ -346,20 +346,7 @@ __device__ __forceinline__ void bwd_gemm(const Opnd& A, const Opnd& B, int K, in
             la.load((t + 1) * BG_BK, K, ra);
             lb.load((t + 1) * BG_BK, K, rb);
         }
-#pragma unroll
-        for (int k = 0; k < BG_BK; k++) {
-            float a[TM], bv[BG_TN];
-#pragma unroll
-            for (int i = 0; i < TM; i++) a[i] = As[cur][k][r + 32 * i];
-            float4 b0 = *reinterpret_cast<const float4*>(&Bs[cur][k][c * BG_TN]);
-            float4 b1 = *reinterpret_cast<const float4*>(&Bs[cur][k][c * BG_TN + 4]);
-            bv[0] = b0.x; bv[1] = b0.y; bv[2] = b0.z; bv[3] = b0.w;
-            bv[4] = b1.x; bv[5] = b1.y; bv[6] = b1.z; bv[7] = b1.w;
-#pragma unroll
-            for (int i = 0; i < TM; i++)
-#pragma unroll
-                for (int j = 0; j < BG_TN; j++) acc[i][j] = fmaf(a[i], bv[j], acc[i][j]);
-        }
+        pz_tile_fma<TM, BMS, BG_BNS>(As[cur], Bs[cur], r, c, acc);
         if (t + 1 < steps) store(cur ^ 1);
         __syncthreads();
     }

@@ -300,20 +300,7 @@ __device__ __forceinline__ void large_forward(const float* __restrict__ theta, i
     for (int t = 0; t < steps; t++) {
         const int cur = t & 1;
         if (t + 1 < steps) load((t + 1) * LG_BK);
-#pragma unroll
-        for (int k = 0; k < LG_BK; k++) {
-            float a[LG_TM], bv[LG_TN];
-#pragma unroll
-            for (int i = 0; i < LG_TM; i++) a[i] = As[cur][k][r + 32 * i];
-            float4 b0 = *reinterpret_cast<const float4*>(&Bs[cur][k][c * LG_TN]);
-            float4 b1v = *reinterpret_cast<const float4*>(&Bs[cur][k][c * LG_TN + 4]);
-            bv[0] = b0.x; bv[1] = b0.y; bv[2] = b0.z; bv[3] = b0.w;
-            bv[4] = b1v.x; bv[5] = b1v.y; bv[6] = b1v.z; bv[7] = b1v.w;
-#pragma unroll
-            for (int i = 0; i < LG_TM; i++)
-#pragma unroll
-                for (int j = 0; j < LG_TN; j++) acc[i][j] = fmaf(a[i], bv[j], acc[i][j]);
-        }
+        pz_tile_fma<LG_TM, LG_ASTRIDE, LG_BN>(As[cur], Bs[cur], r, c, acc);
         if (t + 1 < steps) store(cur ^ 1);
         __syncthreads();
     }
