@@ -42,16 +42,23 @@ step() {   # step NAME SECONDS COMMAND...: output to $RAW/NAME.txt, status to $O
   local left=$((DEADLINE - SECONDS))
   if [ "$left" -lt 20 ]; then echo "$name skipped: ${left}s left of DEADLINE=$DEADLINE" | tee -a "$OUT/status.txt"; return; fi
   [ "$secs" -gt "$left" ] && secs=$left
-  local t0=$SECONDS
+  local t0=$SECONDS started
+  started="$(date -u +%T)"
   timeout "$secs" "$@" > "$RAW/$name.txt" 2>&1
   local rc=$?
-  echo "$name rc=$rc $((SECONDS - t0))s" | tee -a "$OUT/status.txt"
+  echo "$name rc=$rc $((SECONDS - t0))s from $started UTC" | tee -a "$OUT/status.txt"
   tail -n 4 "$RAW/$name.txt" | tr '\r' '\n' | tail -n 4
   pack
 }
 pack() { cp "$OUT/status.txt" "$RAW/"; tar czf "$OUT/raw.tar.gz.part" -C "$RAW" . && mv "$OUT/raw.tar.gz.part" "$OUT/raw.tar.gz"; }
 : > "$OUT/status.txt"
 { date -u; nvidia-smi; nvidia-smi --query-gpu=name,clocks.max.sm,clocks.sm,power.limit --format=csv; "$JAVA" -version; } > "$RAW/device.txt" 2>&1
+# The SM clock, power and temperature every 200 ms for the whole run (clocks.csv): the fp32 peak that %peak divides by
+# assumes the maximum clock, and this says what the card ran at under each step's load (status.txt has the step times).
+nvidia-smi --query-gpu=timestamp,clocks.sm,clocks.mem,power.draw,temperature.gpu,utilization.gpu --format=csv -lms 200 \
+  > "$RAW/clocks.csv" 2>&1 &
+SMI=$!
+trap 'kill $SMI 2>/dev/null' EXIT
 W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512,returns-medium,returns-large,bwd-large,gpu-bwd-large,gpu-fwd-large-cache
 step info 30 "${PZ[@]}" info
 step selfcheck 150 env POLICYZIP_CUDA_SYNC=1 "${PZ[@]}" selfcheck --backend cuda
