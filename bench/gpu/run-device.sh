@@ -15,9 +15,9 @@
 # STEPS=name,name runs only those steps (names: info selfcheck bench-cuda profile ab ncu torch-ae torch-fwd bench-cpu
 # demo-cuda reproduce-full); the full-scale table alone, for instance: STEPS=info,reproduce-full DEADLINE=560.
 # ncu: Nsight Compute's counters for the large forward and the kernels of an ae-large-512 step (bench/gpu/ncu.sh).
-# ab (only when BASE names a folder of another build's fatbins, made by bench/gpu/base-kernels.sh COMMIT and carried):
-# the kernels of this jar (A) against BASE's (B, through POLICYZIP_CUDA_KERNELS) on AB_W's workloads, run A B A B on
-# the same warm GPU, then the per-kernel profile of ae-large-512 under each.
+# ab (only when BASE names folders of other builds' fatbins, comma-separated, made by bench/gpu/base-kernels.sh COMMIT
+# and carried): the kernels of this jar (A) against each BASE (B, through POLICYZIP_CUDA_KERNELS) on AB_W's workloads,
+# two alternating rounds on the same warm GPU, then the per-kernel profile of ae-large-512 under each (bench/gpu/ab.sh).
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 OUT="${OUT:-bench/results/device-$(date +%Y-%m-%d)}"
@@ -65,7 +65,7 @@ step selfcheck 150 env POLICYZIP_CUDA_SYNC=1 "${PZ[@]}" selfcheck --backend cuda
 step bench-cuda 120 "${PZ[@]}" bench --backend cuda -w "$W" --reps 5 --seconds 1 --warmup 1 --json "$RAW/bench-cuda.json"
 step profile 40 env POLICYZIP_CUDA_PROFILE=1 "${PZ[@]}" bench --backend cuda -w ae-large-512 --reps 1 --seconds 1 --warmup 1
 if [ -n "${BASE:-}" ]; then
-  step ab 180 bench/gpu/ab.sh "$BASE" "${AB_W:-gpu-fwd-large,gpu-fwd-large-cache,gpu-bwd-large,ae-large-512}" "$RAW" "${PZ[@]}"
+  step ab 240 bench/gpu/ab.sh "$BASE" "${AB_W:-gpu-fwd-large,gpu-fwd-large-cache,gpu-bwd-large,ae-large-512}" "$RAW" "${PZ[@]}"
 fi
 step ncu 240 bench/gpu/ncu.sh "$RAW" "${PZ[@]}"
 step torch-ae 60 python3 bench/gpu/torch_ae_step.py --reps 30 --json "$RAW/torch-ae.json"
