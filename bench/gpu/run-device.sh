@@ -12,9 +12,10 @@
 # scale for whatever time is left (it resumes from its folder, so a cut-off run is a partial table, never a wrong one).
 # The device tool returns at most 8 files, so the raw output is packed into $OUT/raw.tar.gz after every step (a run
 # killed at its limit still returns everything up to its last finished step) beside $OUT/status.txt.
-# STEPS=name,name runs only those steps (names: info selfcheck bench-cuda profile ab ncu torch-ae torch-fwd bench-cpu
+# STEPS=name,name runs only those steps (names: info selfcheck sanitize bench-cuda profile ab ncu torch-ae torch-fwd bench-cpu
 # demo-cuda reproduce-full); the full-scale table alone, for instance: STEPS=info,reproduce-full DEADLINE=560.
 # ncu: Nsight Compute's counters for the large forward and the kernels of an ae-large-512 step (bench/gpu/ncu.sh).
+# sanitize: compute-sanitizer's memcheck, racecheck and synccheck over the quick selfcheck (bench/gpu/sanitize.sh).
 # ab (only when BASE names folders of other builds' fatbins, comma-separated, made by bench/gpu/base-kernels.sh COMMIT
 # and carried): the kernels of this jar (A) against each BASE (B, through POLICYZIP_CUDA_KERNELS) on AB_W's workloads,
 # two alternating rounds on the same warm GPU, then the per-kernel profile of ae-large-512 under each (bench/gpu/ab.sh).
@@ -30,7 +31,7 @@ JAR=target/policyzip.jar
 PZ=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$JAR")
 DEADLINE="${DEADLINE:-450}"
 STEPS="${STEPS:-all}"   # a comma-separated subset of the step names below, e.g. STEPS=info,reproduce-full
-KNOWN=",info,selfcheck,bench-cuda,profile,ab,ncu,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
+KNOWN=",info,selfcheck,sanitize,bench-cuda,profile,ab,ncu,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
 if [ "$STEPS" != all ]; then
   for s in ${STEPS//,/ }; do
     [[ "$KNOWN" == *",$s,"* ]] || { echo "run-device: unknown step '$s' in STEPS (known: ${KNOWN:1:-1})" >&2; exit 2; }
@@ -62,6 +63,7 @@ trap 'kill $SMI 2>/dev/null' EXIT
 W=gpu-fwd-small,gpu-fwd-medium,gpu-fwd-large,fwd-small,fwd-medium,fwd-large,knn-20k,descriptors-medium,descriptors-large,ae-medium,ae-large,ae-large-512,returns-medium,returns-large,bwd-large,gpu-bwd-large,gpu-fwd-large-cache
 step info 30 "${PZ[@]}" info
 step selfcheck 150 env POLICYZIP_CUDA_SYNC=1 "${PZ[@]}" selfcheck --backend cuda
+step sanitize 240 bench/gpu/sanitize.sh "${PZ[@]}"
 step bench-cuda 120 "${PZ[@]}" bench --backend cuda -w "$W" --reps 5 --seconds 1 --warmup 1 --json "$RAW/bench-cuda.json"
 step profile 40 env POLICYZIP_CUDA_PROFILE=1 "${PZ[@]}" bench --backend cuda -w ae-large-512 --reps 1 --seconds 1 --warmup 1
 if [ -n "${BASE:-}" ]; then
