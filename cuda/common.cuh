@@ -92,6 +92,8 @@ __device__ __forceinline__ void pz_store_tile_group(float (*T)[65], int i, const
 struct Opnd {
     const float* p;
     int sx, sk, n, ones;
+    // Element (x, k) for a k < K (the caller checks k; TileLoader steps a pointer instead).
+    __device__ __forceinline__ float at(int x, int k) const { return x < n ? p[x * sx + k * sk] : (x == ones ? 1.f : 0.f); }
 };
 
 // One thread's share of an operand tile [ROWS rows × BG_BK k] (NQ = ROWS·8/256 elements), with its addressing

@@ -450,13 +450,13 @@ __device__ __forceinline__ void bwd_dw_thin(const float* __restrict__ dz, long l
         for (int q = 0; q < THIN_MK; q++) {
             const int e = tid + BG_THREADS * q, row = e / THIN_MK, mm = e % THIN_MK, w = w0 + row;
             float v = 0.f;
-            if (mm < mk) v = w < Wd.n ? Wd.p[w * Wd.sx + (m0 + mm) * Wd.sk] : (w == Wd.ones ? 1.f : 0.f);
+            if (mm < mk) v = Wd.at(w, m0 + mm);
             S[row][mm] = v;
         }
         if (tid < T * THIN_MK) {
             const int t = tid / THIN_MK, mm = tid % THIN_MK;
             float v = 0.f;
-            if (mm < mk) v = t < Th.n ? Th.p[t * Th.sx + (m0 + mm) * Th.sk] : (t == Th.ones ? 1.f : 0.f);
+            if (mm < mk) v = Th.at(t, m0 + mm);
             U[t][mm] = v;
         }
         __syncthreads();

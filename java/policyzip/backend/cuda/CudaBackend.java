@@ -643,13 +643,13 @@ public final class CudaBackend implements Backend {
                     var x = l == 0 ? s : at(cache, (long) (unitEnd - in) * m);
                     long xB = l == 0 ? perPolicy * statesOf : (long) hu * m;
                     BackwardGemm g = dwVariant(out, in, absent.isEmpty());
-                    launch(g.kernel(), g.blocks(), nb, 256, cur, wsOf, x, xB, l == 0 ? 1 : m, l == 0 ? o : 1, out, in, m, g.colTiles(),
+                    launch(g.kernel(), g.blocks(), nb, BWD_THREADS, cur, wsOf, x, xB, l == 0 ? 1 : m, l == 0 ? o : 1, out, in, m, g.colTiles(),
                             dt, p, mlp.weightOffset(l), mlp.biasOffset(l));
                     if (l == 0 && ds == null) break;
                     g = dxVariant(m, in);
                     if (l > 0) {
                         // dz_{l-1} = (W_l^T dz_l) ⊙ act'(x_l) into the other workspace.
-                        launch(g.kernel(), g.blocks(), nb, 256, t, p, mlp.weightOffset(l), cur, wsOf, out, in, m, g.colTiles(), x, xB,
+                        launch(g.kernel(), g.blocks(), nb, BWD_THREADS, t, p, mlp.weightOffset(l), cur, wsOf, out, in, m, g.colTiles(), x, xB,
                                 next, wsOf, m, 1, act);
                         var done = cur;
                         cur = next;
@@ -657,7 +657,7 @@ public final class CudaBackend implements Backend {
                         unitEnd -= in;
                     } else {
                         // dL/d(states) [M, O] per policy (x unused: no activation).
-                        launch(g.kernel(), g.blocks(), nb, 256, t, p, mlp.weightOffset(l), cur, wsOf, out, in, m, g.colTiles(), x, xB,
+                        launch(g.kernel(), g.blocks(), nb, BWD_THREADS, t, p, mlp.weightOffset(l), cur, wsOf, out, in, m, g.colTiles(), x, xB,
                                 at(dsParts, b0 * statesOf), statesOf, 1, o, -1);
                     }
                 }
