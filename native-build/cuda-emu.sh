@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the CPU emulator of the CUDA kernels (README, "The CUDA emulator"): every cuda/*.cu compiled as C++20 by g++
+# Builds the CPU emulator of the CUDA kernels (cuda/README.md, "The CUDA emulator"): every cuda/*.cu compiled as C++20 by g++
 # with native-build/cuda-emu/emu.h, plus the emulator's runtime, into native/cuda-emu/libpzcudaemu.so, which
 # `--backend cuda-emu` and the tests load through java.lang.foreign; and native-build/cuda-emu/test-kernels.cu (kernels
 # that break the rules on purpose, for the emulator's own tests) into native/cuda-emu/libpzcudaemu-test.so.

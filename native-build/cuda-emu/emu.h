@@ -302,7 +302,7 @@ inline double __fma_rn(double a, double b, double c) { return fma(a, b, c); }
 inline double __dadd_rn(double a, double b) { return a + b; }
 inline double __dmul_rn(double a, double b) { return a * b; }
 inline float __saturatef(float x) { return x > 0.f ? (x < 1.f ? x : 1.f) : 0.f; }   // NaN → 0
-// Not bit-exact with the GPU: its approximate versions have their own error bounds (see README, CUDA emulator).
+// Not bit-exact with the GPU: its approximate versions have their own error bounds (see cuda/README.md, "The CUDA emulator").
 inline float __fdividef(float a, float b) { return a / b; }
 inline float __expf(float x) { return expf(x); }
 inline float __logf(float x) { return logf(x); }

@@ -16,7 +16,7 @@ import policyzip.cli.CliTest;
 /**
  * Figures on a runtime without java.desktop (the GPU machines' jlink'd runtime): the detection, the skip line, and the
  * commands carrying on with all their data. The missing module is simulated by setting {@link Plots#unavailable} to
- * what the detection gives without it; the jlink runtime itself (bench/gpu/make-jre.sh) is checked by hand (README, The device run).
+ * what the detection gives without it; the jlink runtime itself (bench/gpu/make-jre.sh) is checked by hand (bench/gpu/README.md).
  */
 class PlotsTest {
     private static final String NO_DESKTOP = "this Java runtime has no java.desktop module (AWT)";

@@ -22,7 +22,7 @@ import jcuda.driver.CUdeviceptr;
  * {@link Driver} over the CPU emulator of the CUDA kernels ({@link EmuLibrary}): the kernels of {@code cuda/} compiled
  * with g++, run on the calling CPU thread with blocks one after another and the threads of a block as fibers. A
  * correctness check of the kernels and of {@link CudaBackend}'s launch logic, not a GPU: no GPU timing (a profile
- * records the emulator's own wall time per launch), no GPU memory model (README, "The CUDA emulator").
+ * records the emulator's own wall time per launch), no GPU memory model (cuda/README.md, "The CUDA emulator").
  *
  * <p>Device memory is host memory with guard zones, so a device pointer is a host address ({@code new
  * CUdeviceptr().withByteOffset(address)}); copies are checked against the live allocations first, then made here.
