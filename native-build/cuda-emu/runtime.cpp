@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <numeric>
 #include <string>
 #include <vector>
 
@@ -201,6 +202,9 @@ struct Runner {
     bool failed = false;
     std::string error;
     Tls* tls = nullptr;   // this CPU thread's emu::tls, looked up once per launch
+    int schedule = 0;     // SCHEDULE_*: the order in which blocks and a block's threads run
+    uint64_t seed = 0;    // SCHEDULE_SHUFFLE's
+    std::vector<int> order;   // the current block's threads, in the order they run
 #if !defined(PZ_EMU_ASM)
     std::vector<ucontext_t> uc;
     ucontext_t sched_uc;
@@ -208,6 +212,52 @@ struct Runner {
 };
 
 Runner runner;   // used under `lock` only
+
+// The schedules (pzemu_launch_ordered). Forward runs blocks and threads in index order, reverse in the opposite order,
+// shuffle in a permutation drawn from the seed (threads: per block; blocks: an affine permutation of the grid). Each
+// thread still runs until it reaches a barrier or a warp intrinsic or returns: the orders differ in which thread of a
+// phase runs first. Between forward and reverse every two threads of a block (and every two blocks) meet in both
+// orders, so a result that depends on who ran first (a missing barrier, a read of a value another thread overwrites in
+// the same phase, a block reading another block's output) differs from the forward run or reads the NaN pattern.
+enum { SCHEDULE_FORWARD = 0, SCHEDULE_REVERSE = 1, SCHEDULE_SHUFFLE = 2 };
+
+uint64_t splitmix64(uint64_t x) {
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+// The order of the block with linear index `block`'s threads under r's schedule, into r.order.
+void thread_order(Runner& r, uint64_t block) {
+    r.order.resize(r.threads);
+    for (int i = 0; i < r.threads; i++) r.order[i] = r.schedule == SCHEDULE_REVERSE ? r.threads - 1 - i : i;
+    if (r.schedule != SCHEDULE_SHUFFLE) return;
+    uint64_t s = splitmix64(r.seed ^ splitmix64(block));
+    for (int i = r.threads - 1; i > 0; i--) {   // Fisher–Yates
+        s = splitmix64(s);
+        int j = (int)(s % (uint64_t)(i + 1));
+        std::swap(r.order[i], r.order[j]);
+    }
+}
+
+// The i-th block to run of n under r's schedule (a linear index: x fastest).
+struct BlockOrder {
+    uint64_t n, a = 1, c = 0;
+    int schedule;
+    BlockOrder(uint64_t n, int schedule, uint64_t seed) : n(n), schedule(schedule) {
+        if (schedule != SCHEDULE_SHUFFLE || n < 2) return;
+        c = splitmix64(seed) % n;
+        a = splitmix64(seed ^ 0x5851f42d4c957f2dull) % n;
+        if (a == 0) a = 1;
+        while (std::gcd(a, n) != 1) a = a + 1 == n ? 1 : a + 1;   // a unit mod n, so i -> a·i + c is a bijection
+    }
+    uint64_t at(uint64_t i) const {
+        if (schedule == SCHEDULE_REVERSE) return n - 1 - i;
+        if (schedule != SCHEDULE_SHUFFLE) return i;
+        return (uint64_t)(((unsigned __int128)a * i + c) % n);
+    }
+};
 size_t page_size() { static size_t p = (size_t)sysconf(_SC_PAGESIZE); return p; }
 
 }  // namespace
@@ -582,7 +632,8 @@ std::string block_name() {
 bool run_block(Runner& r) {
     for (int i = 0; i < r.threads; i++) init_fiber(r, i);
     for (;;) {
-        for (int i = 0; i < r.threads; i++) {
+        for (int j = 0; j < r.threads; j++) {
+            int i = r.order[j];
             if (r.fibers[i].st != St::RUN) continue;
             resume(r, i);
             if (fault_text[0] != 0) fail(r, fault_text);
@@ -820,9 +871,23 @@ PZ_API int pzemu_memset_d32(long long addr, int value, long long count, char* er
 // dims: grid x, y, z, block x, y, z, dynamic shared bytes. args: cuLaunchKernel's kernelParams; sizes: the byte size of
 // each argument as the caller passed it. Returns 0, or 1 (refused, like the driver's CUDA_ERROR_INVALID_VALUE),
 // 2 (the kernel failed), 3 (it wrote outside a buffer), with one line in err.
+// pzemu_launch_ordered with the forward schedule.
+PZ_API int pzemu_launch_ordered(const char* name, const long long* dims, void** args, const long long* sizes, int nargs,
+                                int schedule, long long seed, char* err, int errlen);
 PZ_API int pzemu_launch(const char* name, const long long* dims, void** args, const long long* sizes, int nargs, char* err,
                         int errlen) {
+    return pzemu_launch_ordered(name, dims, args, sizes, nargs, 0, 0, err, errlen);
+}
+
+// pzemu_launch with the blocks and each block's threads run in the order `schedule` gives (0 forward, 1 reverse,
+// 2 shuffled by `seed`; see SCHEDULE_FORWARD); any other schedule is refused (1).
+PZ_API int pzemu_launch_ordered(const char* name, const long long* dims, void** args, const long long* sizes, int nargs,
+                                int schedule, long long seed, char* err, int errlen) {
     std::lock_guard<std::mutex> g(lock);
+    if (schedule < SCHEDULE_FORWARD || schedule > SCHEDULE_SHUFFLE) {
+        put(err, errlen, fmt("schedule %d is not one of 0 (forward), 1 (reverse) and 2 (shuffle)", schedule));
+        return 1;
+    }
     const KernelInfo* k = find_kernel(name);
     if (k == nullptr) {
         put(err, errlen, fmt("no kernel named %s in the emulator library (CUDA_ERROR_NOT_FOUND)", name));
@@ -879,6 +944,8 @@ PZ_API int pzemu_launch(const char* name, const long long* dims, void** args, co
     }
     r.tls = &tls;
     r.threads = threads;
+    r.schedule = schedule;
+    r.seed = (uint64_t)seed;
     r.kernel = k;
     r.args = args;
     r.failed = false;
@@ -893,16 +960,17 @@ PZ_API int pzemu_launch(const char* name, const long long* dims, void** args, co
     std::string msg;
     {
         FaultGuard faults;
-        for (long long z = 0; z < gz && status == 0; z++)
-            for (long long y = 0; y < gy && status == 0; y++)
-                for (long long x = 0; x < gx && status == 0; x++) {
-                    tls.block_idx = uint3{(unsigned)x, (unsigned)y, (unsigned)z};
-                    poison_shared(tb, k);
-                    if (!run_block(r)) {
-                        status = 2;
-                        msg = block_name() + ", " + r.error;
-                    }
-                }
+        BlockOrder blocks((uint64_t)(gx * gy * gz), schedule, seed);
+        for (uint64_t i = 0; i < blocks.n && status == 0; i++) {
+            uint64_t b = blocks.at(i);
+            tls.block_idx = uint3{(unsigned)(b % gx), (unsigned)(b / gx % gy), (unsigned)(b / gx / gy)};
+            thread_order(r, b);
+            poison_shared(tb, k);
+            if (!run_block(r)) {
+                status = 2;
+                msg = block_name() + ", " + r.error;
+            }
+        }
     }
     r.kernel = nullptr;
     r.args = nullptr;

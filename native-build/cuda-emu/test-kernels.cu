@@ -135,3 +135,31 @@ extern "C" __global__ void indices(int* out) {
     out[bx * threads + tx] = (int)(threadIdx.x | threadIdx.y << 4 | threadIdx.z << 8 | blockIdx.x << 12 | blockIdx.y << 16
                                    | blockIdx.z << 20);
 }
+
+// Thread t reads thread t − 1's shared value (thread 0 its own) with or without the barrier between. In forward order
+// thread t − 1 has always run first, so the race shows only in reverse or shuffled order.
+extern "C" __global__ void shared_previous(float* out, int sync) {
+    __shared__ float s[128];
+    s[threadIdx.x] = (float)(blockIdx.x * 1000 + threadIdx.x);
+    if (sync) __syncthreads();
+    out[blockIdx.x * blockDim.x + threadIdx.x] = s[threadIdx.x == 0 ? 0 : threadIdx.x - 1];
+}
+
+// Write after read: each thread reads thread t + 1's value, then overwrites its own, with or without the barrier that
+// keeps the overwrite from racing the neighbour's read (the second barrier of a double-buffered loop).
+extern "C" __global__ void shared_overwrite(float* out, int sync) {
+    __shared__ float s[128];
+    int t = threadIdx.x;
+    s[t] = (float)t;
+    __syncthreads();
+    float v = t + 1 < (int)blockDim.x ? s[t + 1] : -2.f;
+    if (sync) __syncthreads();
+    s[t] = -1.f;
+    __syncthreads();
+    out[blockIdx.x * blockDim.x + t] = v + s[t];
+}
+
+// Block b's thread 0 reads block b − 1's output: a dependency between blocks of one launch, which no GPU orders.
+extern "C" __global__ void block_chain(float* out) {
+    if (threadIdx.x == 0) out[blockIdx.x] = blockIdx.x == 0 ? 1.f : out[blockIdx.x - 1] + 1.f;
+}

@@ -119,6 +119,11 @@ public final class CudaBackend implements Backend {
         return withModules(new EmuDriver(EmuLibrary.load(lib)), threads);
     }
 
+    /** The backend on the emulator, its launches run in {@code schedule}'s order (tests: the race check). */
+    static CudaBackend openEmulator(int threads, EmuSchedule schedule) {
+        return withModules(new EmuDriver(EmuLibrary.get(), schedule), threads);
+    }
+
     private static CudaBackend withModules(Driver d, int threads) {
         CudaBackend be = new CudaBackend(d, threads);
         try {

@@ -45,13 +45,21 @@ final class EmuDriver implements Driver {
     }
 
     private final EmuLibrary lib;
+    private final EmuSchedule schedule;
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
     /** Null unless profiling: then every completed launch's wall time is added. */
     private KernelProfile profile;
 
     EmuDriver(EmuLibrary lib) {
-        this.lib = lib;
+        this(lib, EmuSchedule.configured());
     }
+
+    EmuDriver(EmuLibrary lib, EmuSchedule schedule) {
+        this.lib = lib;
+        this.schedule = schedule;
+    }
+
+    EmuSchedule schedule() { return schedule; }
 
     EmuLibrary library() { return lib; }
 
@@ -72,7 +80,8 @@ final class EmuDriver implements Driver {
 
     @Override public String describe() {
         return "CPU emulator of the CUDA kernels (" + lib.file + ", " + lib.kernels().size() + " kernels compiled with g++; blocks one "
-                + "after another, threads as fibers on one CPU thread): checks the kernels' logic, not a GPU and no timing";
+                + "after another, threads as fibers on one CPU thread" + (schedule.equals(EmuSchedule.FORWARD) ? "" : ", in " + schedule + " order")
+                + "): checks the kernels' logic, not a GPU and no timing";
     }
 
     @Override public double peakGflops() { return 0; }
@@ -179,7 +188,8 @@ final class EmuDriver implements Driver {
             }
             MemorySegment dims = a.allocateFrom(JAVA_LONG, gx, gy, gz, bx, by, bz, 0);
             MemorySegment err = a.allocate(EmuLibrary.ERR);
-            rc = (int) lib.launch.invokeExact(a.allocateFrom(kernel), dims, argv, sizes, args.length, err, EmuLibrary.ERR);
+            rc = (int) lib.launch.invokeExact(a.allocateFrom(kernel), dims, argv, sizes, args.length, schedule.order().ordinal(),
+                    schedule.seed(), err, EmuLibrary.ERR);
             reason = rc == 0 ? null : err.getString(0);
         } catch (Throwable t) {
             throw EmuLibrary.rethrow(t);

@@ -62,8 +62,8 @@ final class EmuLibrary {
         check = linker.downcallHandle(find(symbols, "pzemu_check"), FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS, JAVA_INT));
         memsetD32 = linker.downcallHandle(find(symbols, "pzemu_memset_d32"),
                 FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
-        launch = linker.downcallHandle(find(symbols, "pzemu_launch"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
+        launch = linker.downcallHandle(find(symbols, "pzemu_launch_ordered"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_INT));
     }
 
     private MemorySegment find(SymbolLookup symbols, String name) {

@@ -309,6 +309,90 @@ class CudaEmulatorTest {
         }
     }
 
+    /** The test library under another schedule: a driver of its own, its kernels loaded. */
+    private static EmuDriver testIn(EmuSchedule s) {
+        EmuDriver d = new EmuDriver(test.library(), s);
+        d.loadModule("test-kernels", new byte[0], d.library().kernels(), true);
+        return d;
+    }
+
+    private static float[] run(EmuDriver d, String kernel, int blocks, int threads, CUdeviceptr out, Object... args) {
+        float[] got = new float[blocks * threads];
+        d.memsetD32(out, 0, got.length);
+        d.launch(kernel, blocks, 1, 1, threads, 1, 1, args, false);
+        d.download(got, 0, got.length, out);
+        return got;
+    }
+
+    /**
+     * Races that forward order hides: a read of the previous thread's value without a barrier, an overwrite that races
+     * the neighbour's read (write after read), a block reading another block's output. Reverse order shows each; with
+     * the barrier (or without the dependency) every schedule gives the forward result.
+     */
+    @Test
+    void reverseAndShuffledSchedulesShowWhatForwardOrderHides() {
+        CUdeviceptr out = test.alloc(256 * 4, "out");
+        try {
+            EmuDriver rev = testIn(EmuSchedule.REVERSE), shuf = testIn(EmuSchedule.shuffle(7));
+            float[] want = run(test, "shared_previous", 2, 128, out, out, 1);
+            for (int i = 0; i < 256; i++) assertEquals((i / 128) * 1000 + Math.max(0, i % 128 - 1), want[i], 0f, "at " + i);
+            assertTrue(java.util.Arrays.equals(want, run(test, "shared_previous", 2, 128, out, out, 0)), "forward order hides it");
+            float[] r = run(rev, "shared_previous", 2, 128, out, out, 0);
+            for (int i = 0; i < 256; i++) {
+                if (i % 128 == 0) assertEquals(want[i], r[i], 0f, "thread 0 reads its own value");
+                else assertEquals(POISON, Float.floatToRawIntBits(r[i]), "reverse order, at " + i);
+            }
+            assertTrue(java.util.Arrays.equals(want, run(rev, "shared_previous", 2, 128, out, out, 1)));
+            assertTrue(java.util.Arrays.equals(want, run(shuf, "shared_previous", 2, 128, out, out, 1)));
+            assertTrue(!java.util.Arrays.equals(want, run(shuf, "shared_previous", 2, 128, out, out, 0)), "a shuffle shows it too");
+
+            float[] want2 = run(test, "shared_overwrite", 2, 128, out, out, 1);
+            for (int i = 0; i < 256; i++) assertEquals(i % 128 == 127 ? -3f : i % 128, want2[i], 0f, "at " + i);
+            assertTrue(java.util.Arrays.equals(want2, run(test, "shared_overwrite", 2, 128, out, out, 0)), "forward order hides it");
+            float[] r2 = run(rev, "shared_overwrite", 2, 128, out, out, 0);
+            for (int i = 0; i < 256; i++) assertEquals(i % 128 == 127 ? -3f : -2f, r2[i], 0f, "reverse: the neighbour overwrote first, at " + i);
+            assertTrue(java.util.Arrays.equals(want2, run(rev, "shared_overwrite", 2, 128, out, out, 1)));
+            assertTrue(java.util.Arrays.equals(want2, run(shuf, "shared_overwrite", 2, 128, out, out, 1)));
+
+            float[] chain = run(test, "block_chain", 200, 1, out, out);
+            for (int b = 0; b < 200; b++) assertEquals(b + 1, chain[b], 0f, "forward: blocks in order");
+            float[] back = run(rev, "block_chain", 200, 1, out, out);
+            for (int b = 0; b < 200; b++) assertEquals(1f, back[b], 0f, "reverse: each block read a 0, at " + b);
+            assertTrue(!java.util.Arrays.equals(chain, run(shuf, "block_chain", 200, 1, out, out)), "a shuffle of blocks shows it too");
+        } finally {
+            test.free(out);
+        }
+    }
+
+    /**
+     * The race check on the real kernels: TwinCheck's quick cases, from one seed, in forward, reverse and shuffled order.
+     * Each case must pass and give exactly the same relative error in all three: a kernel whose result depends on which
+     * thread or block ran first would change it (or read the NaN pattern and fail).
+     */
+    @Test
+    void everyKernelGivesTheSameResultsInEverySchedule() {
+        long seed = System.nanoTime();
+        List<TwinCheck.Result> base = null;
+        for (EmuSchedule s : List.of(EmuSchedule.FORWARD, EmuSchedule.REVERSE, EmuSchedule.shuffle(seed))) {
+            try (CudaBackend be = CudaBackend.openEmulator(1, s)) {
+                List<TwinCheck.Result> r = TwinCheck.run(be, seed, true, null);
+                for (TwinCheck.Result x : r) assertTrue(x.passed(), "seed " + seed + ", " + s + ": " + x);
+                if (base == null) base = r;
+                else assertEquals(base, r, "seed " + seed + ": " + s + " order gave other results than forward");
+            }
+        }
+        assertTrue(base.size() > 250, "cases: " + base.size());
+    }
+
+    @Test
+    void schedulesParseOrSayWhatIsExpected() {
+        assertEquals(EmuSchedule.REVERSE, EmuSchedule.parse(" Reverse "));
+        assertEquals(EmuSchedule.shuffle(-5), EmuSchedule.parse("shuffle:-5"));
+        assertEquals("shuffle:-5", EmuSchedule.shuffle(-5).toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmuSchedule.parse("shuffle:x"));
+        assertEquals("emulator schedule 'shuffle:x': expected forward, reverse, shuffle or shuffle:SEED (a long)", e.getMessage());
+    }
+
     @Test
     void launchesTheDriverWouldRefuseAreRefused() {
         CUdeviceptr out = test.alloc(4096, "out");
@@ -390,7 +474,7 @@ class CudaEmulatorTest {
     void kernelListIsCompleteForTheTestLibrary() {
         assertEquals(List.of("write_past_end", "write_before_start", "divergent_barrier", "exit_before_barrier", "shuffle_against_barrier",
                 "diverged_intrinsics", "shared_neighbour", "far_write", "vector_load", "int_division", "failing_assert", "too_much_shared", "bounded", "add_long", "warp_ops",
-                "partial_warps", "indices"), test.library().kernels());
+                "partial_warps", "indices", "shared_previous", "shared_overwrite", "block_chain"), test.library().kernels());
         assertEquals(64, test.library().kernelInfo("bounded")[1], "__launch_bounds__ read from the source");
         assertEquals(512, test.library().kernelInfo("shared_neighbour")[2], "static shared bytes");
     }
