@@ -12,7 +12,8 @@
 # scale for whatever time is left (it resumes from its folder, so a cut-off run is a partial table, never a wrong one).
 # The device tool returns at most 8 files, so the raw output is packed into $OUT/raw.tar.gz after every step (a run
 # killed at its limit still returns everything up to its last finished step) beside $OUT/status.txt.
-# STEPS=name,name runs only those steps (names: info selfcheck sanitize bench-cuda profile ab ncu torch-ae torch-fwd bench-cpu
+# gemm: the dense layers on cuBLAS (POLICYZIP_CUDA_GEMM=cublas) checked, then timed against the kernels (bench/gpu/gemm.sh).
+# STEPS=name,name runs only those steps (names: info selfcheck sanitize bench-cuda profile ab gemm ncu torch-ae torch-fwd bench-cpu
 # demo-cuda reproduce-full); the full-scale table alone, for instance: STEPS=info,reproduce-full DEADLINE=560.
 # ncu: Nsight Compute's counters for the large forward and the kernels of an ae-large-512 step (bench/gpu/ncu.sh).
 # sanitize: compute-sanitizer's memcheck, racecheck and synccheck over the quick selfcheck (bench/gpu/sanitize.sh).
@@ -31,7 +32,7 @@ JAR=target/policyzip.jar
 PZ=("$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -jar "$JAR")
 DEADLINE="${DEADLINE:-450}"
 STEPS="${STEPS:-all}"   # a comma-separated subset of the step names below, e.g. STEPS=info,reproduce-full
-KNOWN=",info,selfcheck,sanitize,bench-cuda,profile,ab,ncu,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
+KNOWN=",info,selfcheck,sanitize,bench-cuda,profile,ab,gemm,ncu,torch-ae,torch-fwd,bench-cpu,demo-cuda,reproduce-full,"
 if [ "$STEPS" != all ]; then
   for s in ${STEPS//,/ }; do
     [[ "$KNOWN" == *",$s,"* ]] || { echo "run-device: unknown step '$s' in STEPS (known: ${KNOWN:1:-1})" >&2; exit 2; }
@@ -69,6 +70,7 @@ step profile 40 env POLICYZIP_CUDA_PROFILE=1 "${PZ[@]}" bench --backend cuda -w 
 if [ -n "${BASE:-}" ]; then
   step ab 240 bench/gpu/ab.sh "$BASE" "${AB_W:-gpu-fwd-large,gpu-fwd-large-cache,gpu-bwd-large,ae-large-512}" "$RAW" "${PZ[@]}"
 fi
+step gemm 240 bench/gpu/gemm.sh "$RAW" "${PZ[@]}"
 step ncu 240 bench/gpu/ncu.sh "$RAW" "${PZ[@]}"
 step torch-ae 60 python3 bench/gpu/torch_ae_step.py --reps 30 --json "$RAW/torch-ae.json"
 step torch-fwd 60 python3 bench/gpu/torch_forward.py --reps 20 --json "$RAW/torch-fwd.json"

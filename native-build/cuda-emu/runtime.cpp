@@ -1000,3 +1000,76 @@ PZ_API int pzemu_launch_ordered(const char* name, const long long* dims, void** 
     if (status != 0) put(err, errlen, msg);
     return status;
 }
+
+// ------------------------------------------------------------------------------------------------ cuBLAS's SGEMM
+// The part of cuBLAS's C API that CudaBackend's cuBLAS path calls (policyzip.backend.cuda.Cublas), with cuBLAS's
+// semantics, so that the path's argument order, transposes and leading dimensions run where there is no GPU:
+// column-major C (m × n, ldc) = alpha · op(A) · op(B) + beta · C, op(A) m × k, op(B) k × n, C not read when beta is 0.
+// The sum over k is an FMA chain from 0 in order of k (cuBLAS's own order is its own: compare within tolerance). A
+// leading dimension below cuBLAS's minimum is CUBLAS_STATUS_INVALID_VALUE (7), as cuBLAS returns; an operand that does
+// not lie inside one live device allocation is the same status here (on a GPU, a fault or garbage), with the reason in
+// pzemu_cublas_error(). Handles are tokens; the math mode is recorded, never used (every sum is plain fp32).
+
+namespace {
+std::string cublas_error;
+int cublas_handles = 0;
+
+// Whether `rows` × `cols` column-major floats at p with leading dimension ld lie in one live allocation.
+bool cublas_operand(const char* name, uint64_t p, long long rows, long long cols, long long ld) {
+    if (rows == 0 || cols == 0) return true;
+    uint64_t bytes = ((uint64_t)(cols - 1) * (uint64_t)ld + (uint64_t)rows) * 4;
+    if (holding(p, bytes) != nullptr) return true;
+    cublas_error = fmt("cublasSgemm_v2: %s (%lld × %lld, leading dimension %lld: %llu bytes at 0x%llx) is not inside one live "
+                       "device allocation", name, rows, cols, ld, (unsigned long long)bytes, (unsigned long long)p);
+    return false;
+}
+}  // namespace
+
+PZ_API int cublasCreate_v2(void** handle) {
+    std::lock_guard<std::mutex> g(lock);
+    *handle = (void*)(intptr_t)(++cublas_handles);
+    return 0;
+}
+PZ_API int cublasDestroy_v2(void*) { return 0; }
+PZ_API int cublasSetMathMode(void*, int) { return 0; }
+PZ_API int cublasGetVersion_v2(void*, int* version) {
+    *version = 0;   // not a cuBLAS: CudaBackend names the emulator instead
+    return 0;
+}
+PZ_API const char* pzemu_cublas_error() { return cublas_error.c_str(); }
+
+PZ_API int cublasSgemm_v2(void* handle, int transa, int transb, int m, int n, int k, const float* alpha, const float* A, int lda,
+                          const float* B, int ldb, const float* beta, float* C, int ldc) {
+    std::lock_guard<std::mutex> g(lock);
+    cublas_error.clear();
+    if (handle == nullptr) {
+        cublas_error = "cublasSgemm_v2: no handle (cublasCreate_v2 first)";
+        return 1;   // CUBLAS_STATUS_NOT_INITIALIZED
+    }
+    bool ta = transa == 1, tb = transb == 1;
+    if ((transa != 0 && transa != 1) || (transb != 0 && transb != 1) || m < 0 || n < 0 || k < 0
+        || lda < std::max(1, ta ? k : m) || ldb < std::max(1, tb ? n : k) || ldc < std::max(1, m)) {
+        cublas_error = fmt("cublasSgemm_v2: invalid arguments (transa %d, transb %d, m %d, n %d, k %d, lda %d, ldb %d, ldc %d)",
+                           transa, transb, m, n, k, lda, ldb, ldc);
+        return 7;   // CUBLAS_STATUS_INVALID_VALUE
+    }
+    if (m == 0 || n == 0) return 0;
+    float al = *alpha, be = *beta;
+    if (!cublas_operand("C", (uint64_t)C, m, n, ldc)
+        || (k > 0 && al != 0.f && (!cublas_operand("A", (uint64_t)A, ta ? k : m, ta ? m : k, lda)
+                                   || !cublas_operand("B", (uint64_t)B, tb ? n : k, tb ? k : n, ldb))))
+        return 7;
+    for (int j = 0; j < n; j++)
+        for (int i = 0; i < m; i++) {
+            float s = 0.f;
+            if (al != 0.f)
+                for (int l = 0; l < k; l++) {
+                    float a = ta ? A[(size_t)i * lda + l] : A[(size_t)l * lda + i];
+                    float b = tb ? B[(size_t)l * ldb + j] : B[(size_t)j * ldb + l];
+                    s = fmaf(a, b, s);
+                }
+            float* c = &C[(size_t)j * ldc + i];
+            *c = be == 0.f ? al * s : al * s + be * *c;
+        }
+    return 0;
+}

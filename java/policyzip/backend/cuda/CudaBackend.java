@@ -37,9 +37,9 @@ import policyzip.policy.PolicyInit;
  * architecture as per-layer batched GEMMs), {@link #denseForward} and {@link #denseBackward} (cuda/dense.cu: one tiled
  * GEMM family in the three transpose cases, split-K with an ordered second pass for huge reductions, bias and
  * activation fused), {@link #adamStep}, {@link #columnAffine} and {@link #meanSquaredError} (cuda/elementwise.cu; the
- * loss crosses the bus as one double). These are hand-written kernels, not cuBLAS: JCublas links
- * {@code libcublas.so.12}, which does not load on the CUDA 13 GPU machines (TOOLCHAIN.md), and a kernel of our own keeps
- * the CPU twin's summation order. Still on the CPU backend through host copies of their buffers: k-NN with k > 64
+ * loss crosses the bus as one double). The dense layers' GEMMs may instead run on cuBLAS ({@link #gemmChoice()},
+ * {@link Cublas}: bound through java.lang.foreign, not JCublas, whose libcublas.so.12 the CUDA 13 GPU machines lack);
+ * the hand-written kernels are the default, and keep the CPU twin's summation order. Still on the CPU backend through host copies of their buffers: k-NN with k > 64
  * (correct, but each call copies its operands across the bus).
  *
  * <p>Errors: JCuda's exceptions are enabled, so every driver call is checked; a failed launch names its kernel.
@@ -79,6 +79,10 @@ public final class CudaBackend implements Backend {
     /** Where {@link #close()} prints the profile; replaced only by tests. */
     java.io.PrintStream profileOut = System.err;
     private boolean closed;
+    /** cuBLAS for the dense layers' GEMMs ({@link #gemmChoice()}), or null: cuda/dense.cu's kernels. */
+    private Cublas blas;
+    /** Why {@code auto} left cuBLAS out, for {@link #describe()}; null when it was not tried. */
+    private String blasUnavailable;
 
     private CudaBackend(Driver driver, int threads) {
         this.driver = driver;
@@ -124,10 +128,20 @@ public final class CudaBackend implements Backend {
         return withModules(new EmuDriver(EmuLibrary.get(), schedule), threads);
     }
 
+    /** The backend on the emulator with the dense layers' GEMMs on {@code gemm} (tests: cuBLAS's path on its twin). */
+    static CudaBackend openEmulator(int threads, Gemm gemm) {
+        return withModules(new EmuDriver(EmuLibrary.get()), threads, gemm);
+    }
+
     private static CudaBackend withModules(Driver d, int threads) {
+        return withModules(d, threads, gemmChoice());
+    }
+
+    private static CudaBackend withModules(Driver d, int threads, Gemm gemm) {
         CudaBackend be = new CudaBackend(d, threads);
         try {
             be.loadModules();
+            be.openBlas(gemm);
             return be;
         } catch (RuntimeException e) {
             try {
@@ -169,6 +183,48 @@ public final class CudaBackend implements Backend {
                     + " PolicyZip launches (an older build may lack only " + String.join(", ", OPTIONAL_KERNELS) + ")");
         }
         absent.addAll(missing);
+    }
+
+    /** Which GEMMs the dense layers run on: {@code POLICYZIP_CUDA_GEMM} or {@code -Dpolicyzip.cuda.gemm}. */
+    enum Gemm {
+        /** cuda/dense.cu's hand-written kernels (the default). */
+        KERNELS,
+        /** cuBLAS's SGEMM ({@link Cublas}); an error if it cannot be loaded. */
+        CUBLAS,
+        /** cuBLAS where it loads, else the kernels ({@link #describe()} says why). */
+        AUTO
+    }
+
+    /**
+     * {@code kernels} (the default), {@code cublas} or {@code auto}, from the system property
+     * {@code policyzip.cuda.gemm} or the environment variable {@code POLICYZIP_CUDA_GEMM}. The default stays the
+     * hand-written kernels until cuBLAS's path has been measured on a GPU (bench/gpu/README.md, the {@code gemm} step).
+     */
+    static Gemm gemmChoice() {
+        String v = System.getProperty("policyzip.cuda.gemm");
+        String source = "system property policyzip.cuda.gemm";
+        if (v == null || v.isBlank()) {
+            v = System.getenv("POLICYZIP_CUDA_GEMM");
+            source = "POLICYZIP_CUDA_GEMM";
+        }
+        if (v == null || v.isBlank()) return Gemm.KERNELS;
+        return switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "kernels" -> Gemm.KERNELS;
+            case "cublas" -> Gemm.CUBLAS;
+            case "auto" -> Gemm.AUTO;
+            default -> throw new IllegalStateException(source + " is '" + v + "': expected kernels, cublas or auto");
+        };
+    }
+
+    private void openBlas(Gemm choice) {
+        if (choice == Gemm.KERNELS) return;
+        try {
+            enter();
+            blas = driver instanceof EmuDriver e ? Cublas.emulated(e.library().file) : Cublas.open(Cublas.locate());
+        } catch (RuntimeException e) {
+            if (choice == Gemm.CUBLAS) throw new IllegalStateException("POLICYZIP_CUDA_GEMM=cublas: " + firstLine(e.getMessage()), e);
+            blasUnavailable = firstLine(e.getMessage());
+        }
     }
 
     /**
@@ -250,7 +306,9 @@ public final class CudaBackend implements Backend {
     @Override public String describe() {
         Path dir = kernelsOverride();
         return driver.describe() + (dir == null || !(driver instanceof GpuDriver) ? "" : "; kernels from " + dir)
-                + (absent.isEmpty() ? "" : " (without " + String.join(", ", absent) + ")") + "; CPU fallback " + host.describe();
+                + (absent.isEmpty() ? "" : " (without " + String.join(", ", absent) + ")")
+                + (blas != null ? "; dense GEMMs on " + blas.describe() : blasUnavailable != null ? "; dense GEMMs on the kernels (cuBLAS: "
+                        + blasUnavailable + ")" : "") + "; CPU fallback " + host.describe();
     }
 
     // ---------------------------------------------------------------- memory
@@ -730,6 +788,10 @@ public final class CudaBackend implements Backend {
      * passed through as {@link #launch} takes them.
      */
     private void gemm(String kernel, Object a, int lda, Object b, int ldb, Object c, int ldc, int m, int n, int k, Object bias, int act) {
+        if (blas != null) {
+            blasGemm(kernel, (CUdeviceptr) a, lda, (CUdeviceptr) b, ldb, (CUdeviceptr) c, ldc, m, n, k, (CUdeviceptr) bias, act);
+            return;
+        }
         int tilesM = (int) ceilDiv(m, GEMM_TILE), tilesN = (int) ceilDiv(n, GEMM_TILE);
         long tiles = (long) tilesM * tilesN;
         int[] split = splitK(m, n, k);
@@ -742,6 +804,31 @@ public final class CudaBackend implements Backend {
         launch(kernel, tiles * split[0], 1, GEMM_THREADS, a, lda, b, ldb, partials, n, mn, m, n, k, split[1], tilesM, tilesN, ptr(null),
                 IDENTITY);
         launch("dense_splitk_reduce", ceilDiv(mn, 256), 1, 256, partials, split[0], m, n, c, ldc, bias, act);
+    }
+
+    /**
+     * {@link #gemm} on cuBLAS. Row-major C [m, n] is column-major Cᵀ [n, m], so C = A·B is Cᵀ = Bᵀ·Aᵀ: cuBLAS gets B
+     * first, op T where B is [n, k] (NT) and A second, op T where A is [k, m] (TN), with m and n swapped. With a bias the
+     * product goes to scratch slot 21 and {@code dense_splitk_reduce} (one slice) adds the bias and applies the
+     * activation into C, as the split-K path does.
+     */
+    private void blasGemm(String kernel, CUdeviceptr a, int lda, CUdeviceptr b, int ldb, CUdeviceptr c, int ldc, int m, int n, int k,
+                          CUdeviceptr bias, int act) {
+        if (m == 0 || n == 0) return;
+        Cublas.Op opB = kernel.equals("dense_gemm_nt") ? Cublas.Op.T : Cublas.Op.N;
+        Cublas.Op opA = kernel.equals("dense_gemm_tn") ? Cublas.Op.T : Cublas.Op.N;
+        boolean epilogue = DevicePointers.address(bias) != 0;
+        CUdeviceptr out = epilogue ? scratch(21, (long) m * n * Float.BYTES) : c;
+        int ldOut = epilogue ? n : ldc;
+        String name = kernel.replace("dense_gemm_", "cublasSgemm_");   // the layout it stands in for: _nt, _tn, _nn
+        try {
+            driver.call(name, () -> blas.sgemm(opB, opA, n, m, k, DevicePointers.address(b), ldb, DevicePointers.address(a), lda,
+                    DevicePointers.address(out), ldOut), syncEveryLaunch);
+        } catch (Driver.Failure | IllegalStateException e) {
+            throw new IllegalStateException(name + " for " + kernel + " (m " + m + ", n " + n + ", k " + k + ") failed: "
+                    + firstLine(e.getMessage()), e);
+        }
+        if (epilogue) launch("dense_splitk_reduce", ceilDiv((long) m * n, 256), 1, 256, out, 1, m, n, c, ldc, bias, act);
     }
 
     // ---------------------------------------------------------------- element-wise (cuda/elementwise.cu)
@@ -844,6 +931,14 @@ public final class CudaBackend implements Backend {
         } catch (RuntimeException e) {
             if (failure == null) failure = e;
         } finally {
+            try {
+                if (blas != null) {
+                    driver.enter();
+                    blas.close();
+                }
+            } catch (RuntimeException e) {
+                if (failure == null) failure = e;
+            }
             try {
                 driver.close();
             } catch (RuntimeException e) {

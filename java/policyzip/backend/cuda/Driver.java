@@ -54,6 +54,13 @@ interface Driver {
      */
     void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, Object[] args, boolean sync);
 
+    /**
+     * Runs {@code op}, a host call that enqueues work on the default stream (a library's kernel: cuBLAS), timed under
+     * {@code name} like a launch when profiling, then synchronizes if {@code sync}. A CUDA error found by that
+     * synchronize is a {@link Failure}.
+     */
+    void call(String name, Runnable op, boolean sync);
+
     void synchronize();
 
     /**

@@ -8,14 +8,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import jcuda.NativePointerObject;
-import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 
 /**
@@ -31,19 +26,6 @@ import jcuda.driver.CUdeviceptr;
  * hold must be in the library.
  */
 final class EmuDriver implements Driver {
-    private static final MethodHandle NATIVE_POINTER, BYTE_OFFSET;
-
-    static {
-        try {
-            NATIVE_POINTER = MethodHandles.privateLookupIn(NativePointerObject.class, MethodHandles.lookup())
-                    .findVirtual(NativePointerObject.class, "getNativePointer", MethodType.methodType(long.class));
-            BYTE_OFFSET = MethodHandles.privateLookupIn(Pointer.class, MethodHandles.lookup())
-                    .findVirtual(Pointer.class, "getByteOffset", MethodType.methodType(long.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final EmuLibrary lib;
     private final EmuSchedule schedule;
     private final Set<String> loaded = ConcurrentHashMap.newKeySet();
@@ -63,18 +45,9 @@ final class EmuDriver implements Driver {
 
     EmuLibrary library() { return lib; }
 
-    /** The address a CUdeviceptr stands for (JCuda keeps a base and a byte offset). */
-    static long address(CUdeviceptr p) {
-        try {
-            return (long) NATIVE_POINTER.invoke(p) + (long) BYTE_OFFSET.invoke(p);
-        } catch (Throwable t) {
-            throw EmuLibrary.rethrow(t);
-        }
-    }
+    static long address(CUdeviceptr p) { return DevicePointers.address(p); }
 
-    static CUdeviceptr pointer(long address) {
-        return new CUdeviceptr().withByteOffset(address);
-    }
+    static CUdeviceptr pointer(long address) { return DevicePointers.pointer(address); }
 
     @Override public String kind() { return "cuda-emu"; }
 
@@ -196,6 +169,12 @@ final class EmuDriver implements Driver {
         }
         if (rc != 0) throw new Failure("emulator: " + reason, null);
         if (profile != null) profile.add(kernel, System.nanoTime() - t0);
+    }
+
+    @Override public void call(String name, Runnable op, boolean sync) {
+        long t0 = profile == null ? 0 : System.nanoTime();
+        op.run();   // synchronous, like every emulated launch
+        if (profile != null) profile.add(name, System.nanoTime() - t0);
     }
 
     /** Wall time of each launch (System.nanoTime around the emulated kernel, argument marshalling included). */

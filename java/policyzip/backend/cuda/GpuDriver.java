@@ -201,23 +201,27 @@ final class GpuDriver implements Driver {
                 default -> throw new IllegalArgumentException(kernel + ": unsupported argument " + args[i]);
             };
         }
+        call(kernel, () -> cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, 0, null, Pointer.to(ps), null), sync);
+    }
+
+    @Override public void call(String name, Runnable op, boolean sync) {
         try {
             if (profile == null) {
-                cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, 0, null, Pointer.to(ps), null);
+                op.run();
             } else {
                 CUevent start = null, stop = null;
                 try {
                     start = event();
                     stop = event();
                     cuEventRecord(start, null);
-                    cuLaunchKernel(fn, gx, gy, gz, bx, by, bz, 0, null, Pointer.to(ps), null);
+                    op.run();
                     cuEventRecord(stop, null);
-                } catch (CudaException e) {
+                } catch (CudaException | IllegalStateException e) {
                     if (start != null) eventPool.push(start);
                     if (stop != null) eventPool.push(stop);
                     throw e;
                 }
-                pending.add(new Timed(kernel, start, stop));
+                pending.add(new Timed(name, start, stop));
                 if (pending.size() >= PENDING_MAX) resolvePending();
             }
             if (sync) cuCtxSynchronize();
