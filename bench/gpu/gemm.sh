@@ -4,7 +4,8 @@
 # 1. Finds cuBLAS: POLICYZIP_CUBLAS_LIB if set, else libcublas.so.13 or .12 under the nvidia/ folders of python3's
 #    site-packages (PyTorch's CUDA wheels bring it; the GPU machines have no CUDA toolkit libraries on the loader path).
 # 2. Correctness first: `selfcheck --backend cuda` with POLICYZIP_CUDA_GEMM=cublas and a synchronise after every
-#    launch (every dense case against its CPU twin, the long reductions at P = 121,801, then the 100-step training twin).
+#    launch (every dense case against its CPU twin, the long reductions at P = 121,801, then the 100-step training twin);
+#    its exit status is recorded, and the timing runs either way.
 # 3. Two rounds of kernels, cublas (alternating, so that a drift of the card's clock shows as a spread between rounds),
 #    each `policyzip bench --reps 3` of WORKLOADS (GEMM_W, default ae-medium,ae-large,ae-large-512) with its JSON in RAW.
 # 4. The per-kernel profile of GEMM_PROFILE_W (default ae-large-512) on cuBLAS (cuBLAS's calls appear as cublasSgemm_nt, _tn and _nn,
@@ -38,10 +39,16 @@ run() {   # run GEMM ARGS...: one policyzip command with POLICYZIP_CUDA_GEMM=GEM
   echo "== POLICYZIP_CUDA_GEMM=$g $*"
   POLICYZIP_CUDA_GEMM="$g" "$@"
 }
-run cublas env POLICYZIP_CUDA_SYNC=1 "$@" selfcheck --backend "$be" || { echo "gemm: the cuBLAS path failed its selfcheck; no timing" >&2; exit 1; }
+run cublas env POLICYZIP_CUDA_SYNC=1 "$@" selfcheck --backend "$be"
+check=$?
+# A failed selfcheck is recorded, not fatal: cuBLAS sums in its own order, so the training twin's 1e-5 early tolerance
+# (set on kernels that follow the CPU's order) may be missed without a bug, and the device time is too scarce to lose
+# the timing too. The per-case lines above say which check failed.
+[ "$check" -eq 0 ] || echo "gemm: selfcheck on cuBLAS exited $check; the timings below are of a path that did not pass it"
 for r in 1 2; do
   for g in kernels cublas; do
     run "$g" "$@" bench --backend "$be" -w "$w" --reps 3 --seconds 1 --warmup 1 --json "$raw/gemm-$g-$r.json"
   done
 done
 POLICYZIP_CUDA_PROFILE=1 run cublas "$@" bench --backend "$be" -w "${GEMM_PROFILE_W:-ae-large-512}" --reps 1 --seconds 1 --warmup 1
+exit "$check"

@@ -1005,7 +1005,9 @@ PZ_API int pzemu_launch_ordered(const char* name, const long long* dims, void** 
 // The part of cuBLAS's C API that CudaBackend's cuBLAS path calls (policyzip.backend.cuda.Cublas), with cuBLAS's
 // semantics, so that the path's argument order, transposes and leading dimensions run where there is no GPU:
 // column-major C (m × n, ldc) = alpha · op(A) · op(B) + beta · C, op(A) m × k, op(B) k × n, C not read when beta is 0.
-// The sum over k is an FMA chain from 0 in order of k (cuBLAS's own order is its own: compare within tolerance). A
+// The sum over k is deliberately not the CPU's single chain: four FMA chains over k ≡ 0, 1, 2, 3 mod 4, added as
+// (s0 + s1) + (s2 + s3), so that, like cuBLAS (whose order is its own), it matches the CPU only within tolerance and the
+// tests rehearse what a GPU run of the path will see. A
 // leading dimension below cuBLAS's minimum is CUBLAS_STATUS_INVALID_VALUE (7), as cuBLAS returns; an operand that does
 // not lie inside one live device allocation is the same status here (on a GPU, a fault or garbage), with the reason in
 // pzemu_cublas_error(). Handles are tokens; the math mode is recorded, never used (every sum is plain fp32).
@@ -1061,13 +1063,14 @@ PZ_API int cublasSgemm_v2(void* handle, int transa, int transb, int m, int n, in
         return 7;
     for (int j = 0; j < n; j++)
         for (int i = 0; i < m; i++) {
-            float s = 0.f;
+            float p[4] = {0.f, 0.f, 0.f, 0.f};
             if (al != 0.f)
                 for (int l = 0; l < k; l++) {
                     float a = ta ? A[(size_t)i * lda + l] : A[(size_t)l * lda + i];
                     float b = tb ? B[(size_t)l * ldb + j] : B[(size_t)j * ldb + l];
-                    s = fmaf(a, b, s);
+                    p[l & 3] = fmaf(a, b, p[l & 3]);
                 }
+            float s = (p[0] + p[1]) + (p[2] + p[3]);
             float* c = &C[(size_t)j * ldc + i];
             *c = be == 0.f ? al * s : al * s + be * *c;
         }

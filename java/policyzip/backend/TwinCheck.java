@@ -22,7 +22,8 @@ import policyzip.policy.MlpSpec;
  * <p>Cases sit at awkward sizes: M around the preset kernels' switch (63, 64) and their 256-state tiles, B over
  * several blocks, the backward on every kernel path of cuda/mlp_backward.cu with and without dL/d(states), k-NN with
  * and without self-exclusion and at the device selection's largest k (64) and one above, dense layers at the GEMM
- * tiles' edges and past the split-K threshold ({@link #denseCases}). The element-wise training operations (Adam,
+ * tiles' edges and past the split-K threshold ({@link #denseCases}), their error measured against the magnitude of the
+ * summed terms ({@link #sumError}), since the device may add them in another order. The element-wise training operations (Adam,
  * column affine, the MSE gradient) must be bit-identical, like θ from seeds; the MSE loss, a double sum, within
  * {@link #LOSS_TOLERANCE}.
  */
@@ -340,10 +341,32 @@ public final class TwinCheck {
                 dx[i] = dxb == null ? new float[0] : read(e, dxb.view);
             }
         }
-        add.accept(new Result("denseForward", c.describe(), relError(fwd[1], fwd[0]), TOLERANCE));
-        add.accept(new Result("denseBackward", c.describe() + " (dW)", relError(dw[1], dw[0]), TOLERANCE));
-        add.accept(new Result("denseBackward", c.describe() + " (db)", relError(db[1], db[0]), TOLERANCE));
-        if (c.dx()) add.accept(new Result("denseBackward", c.describe() + " (dx)", relError(dx[1], dx[0]), TOLERANCE));
+        // Each output is a sum of products, which the device may add in another order (split-K, cuBLAS): measured
+        // against the terms' magnitude, |dz| bounded by |dy| (|act'| ≤ 1 for every activation here).
+        double[] ax = abs(x), aw = abs(w), ady = abs(dy);
+        double[] sFwd = new double[r * out], sDw = new double[out * in], sDb = new double[out], sDx = new double[r * in];
+        for (int i = 0; i < r; i++) {
+            for (int o = 0; o < out; o++) {
+                double s = Math.abs(b[o]), g = ady[i * out + o];
+                for (int q = 0; q < in; q++) {
+                    s += ax[i * in + q] * aw[o * in + q];
+                    sDw[o * in + q] += g * ax[i * in + q];
+                    sDx[i * in + q] += g * aw[o * in + q];
+                }
+                sFwd[i * out + o] = s;
+                sDb[o] += g;
+            }
+        }
+        add.accept(new Result("denseForward", c.describe(), sumError(fwd[1], fwd[0], sFwd), TOLERANCE));
+        add.accept(new Result("denseBackward", c.describe() + " (dW)", sumError(dw[1], dw[0], sDw), TOLERANCE));
+        add.accept(new Result("denseBackward", c.describe() + " (db)", sumError(db[1], db[0], sDb), TOLERANCE));
+        if (c.dx()) add.accept(new Result("denseBackward", c.describe() + " (dx)", sumError(dx[1], dx[0], sDx), TOLERANCE));
+    }
+
+    private static double[] abs(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = Math.abs(a[i]);
+        return d;
     }
 
     /** The large policy's P: the autoencoder's longest reductions. */
@@ -490,6 +513,23 @@ public final class TwinCheck {
      * where want is not finite.
      */
     public static double relError(float[] got, float[] want) {
+        return error(got, want, null);
+    }
+
+    /**
+     * The error of sums of products against the magnitude of their terms: {@link #relError} with {@code scale} (per
+     * output, Σ |term|) in place of |want| in both denominators. A float sum of k terms in any order is within about
+     * k·2⁻²⁴·Σ|term| of the exact value (the standard bound for dot products), so this does not depend on how much
+     * the terms cancel: where they cancel, |want| is tiny and two correct summation orders differ by far more than
+     * 1e-5 of it. A wrong element or a wrong scale is still off by the order of Σ|term| itself.
+     */
+    public static double sumError(float[] got, float[] want, double[] scale) {
+        if (scale.length != want.length) return Double.POSITIVE_INFINITY;
+        return error(got, want, scale);
+    }
+
+    /** {@link #relError}'s rule, with |want[i]| or, where given, scale[i] as the reference magnitude of element i. */
+    private static double error(float[] got, float[] want, double[] scale) {
         if (got.length != want.length) return Double.POSITIVE_INFINITY;
         double num = 0, den = 0, maxErr = 0, maxRef = 0;
         for (int i = 0; i < want.length; i++) {
@@ -498,11 +538,11 @@ public final class TwinCheck {
                 if (Float.compare(want[i], got[i]) != 0) return Double.POSITIVE_INFINITY;
                 continue;
             }
-            double e = (double) got[i] - want[i];
+            double e = (double) got[i] - want[i], ref = scale == null ? Math.abs(want[i]) : scale[i];
             num += e * e;
-            den += (double) want[i] * want[i];
+            den += ref * ref;
             maxErr = Math.max(maxErr, Math.abs(e));
-            maxRef = Math.max(maxRef, Math.abs(want[i]));
+            maxRef = Math.max(maxRef, ref);
         }
         if (num == 0) return 0;
         if (den == 0) return Double.POSITIVE_INFINITY;

@@ -41,11 +41,7 @@ class TwinCheckTest {
     void oneWrongGradientFailsTheBackwardCases() {
         try (CpuBackend cpu = new CpuBackend(1)) {
             // dθ[0] off by 1e-3 of the largest |dθ|: far above the 1e-5 tolerance of the max-norm.
-            Backend wrong = Corrupted.backend(cpu, "mlpBackward", 9, g -> {
-                float max = 0;
-                for (float v : g) max = Math.max(max, Math.abs(v));
-                g[0] += 1e-3f * max;
-            });
+            Backend wrong = Corrupted.backend(cpu, "mlpBackward", 9, g -> g[0] += 1e-3f * maxAbs(g));
             List<TwinCheck.Result> r = TwinCheck.run(wrong, 6, true, null);
             long backward = r.stream().filter(x -> x.op().equals("mlpBackward")).count();
             assertTrue(backward > 50, "backward results: " + backward);
@@ -55,6 +51,52 @@ class TwinCheckTest {
                 else assertTrue(x.passed(), x.toString());
             }
         }
+    }
+
+    @Test
+    void oneWrongDenseOutputFailsTheDenseForwardCases() {
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            // y[0] of denseForward (argument 7) off by 1e-3 of the largest |y|: measured against the terms' magnitude
+            // (at most a few times |y| here) it is still far above 1e-5.
+            Backend wrong = Corrupted.backend(cpu, "denseForward", 7, y -> y[0] += 1e-3f * Math.max(maxAbs(y), 1f));
+            List<TwinCheck.Result> r = TwinCheck.run(wrong, 7, true, null);
+            for (TwinCheck.Result x : r) {
+                if (x.op().equals("denseForward")) assertFalse(x.passed(), "should fail: " + x);
+                else assertTrue(x.passed(), x.toString());
+            }
+        }
+    }
+
+    /**
+     * Sums whose terms cancel: another summation order is far from the twin relative to the result, not relative to
+     * the terms, which is what {@link TwinCheck#sumError} measures; a wrong term still fails.
+     */
+    @Test
+    void sumsAreMeasuredAgainstTheirTermsNotTheirCancelledResult() {
+        float[] t = new float[256];
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+        for (int i = 0; i < t.length; i++) t[i] = (float) (rng.nextDouble() * 2 - 1);
+        float forward = 0, backward = 0, total = 0;
+        for (float v : t) forward += v;
+        for (int i = t.length - 1; i >= 0; i--) backward += t[i];
+        for (float v : t) total += Math.abs(v);
+        t[0] = t[0] - forward;   // now the forward sum is about 0: the terms cancel
+        forward = 0;
+        backward = 0;
+        for (float v : t) forward += v;
+        for (int i = t.length - 1; i >= 0; i--) backward += t[i];
+        double[] scale = {total};
+        assertTrue(forward != backward, "two orders differ: " + forward + " " + backward);
+        assertTrue(TwinCheck.relError(new float[] {backward}, new float[] {forward}) > 1e-5, "relative to the result: too strict");
+        assertTrue(TwinCheck.sumError(new float[] {backward}, new float[] {forward}, scale) < 1e-6, "relative to the terms");
+        assertTrue(TwinCheck.sumError(new float[] {forward + 0.01f}, new float[] {forward}, scale) > 1e-5, "a wrong term is caught");
+        assertTrue(TwinCheck.sumError(new float[] {Float.NaN}, new float[] {forward}, scale) == Double.POSITIVE_INFINITY);
+    }
+
+    private static float maxAbs(float[] a) {
+        float max = 0;
+        for (float v : a) max = Math.max(max, Math.abs(v));
+        return max;
     }
 
     @Test

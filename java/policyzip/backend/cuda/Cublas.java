@@ -50,6 +50,7 @@ final class Cublas implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment one, zero;
     private final int version;
+    private boolean closed;
 
     private Cublas(Path file, boolean emulated) {
         this.file = file;
@@ -65,21 +66,34 @@ final class Cublas implements AutoCloseable {
         emuError = emulated ? linker.downcallHandle(find(lib, "pzemu_cublas_error"), FunctionDescriptor.of(ADDRESS)) : null;
         one = arena.allocateFrom(JAVA_FLOAT, 1f);
         zero = arena.allocateFrom(JAVA_FLOAT, 0f);
+        MemorySegment h = arena.allocate(ADDRESS);
         try {
-            MemorySegment h = arena.allocate(ADDRESS);
             check((int) create.invokeExact(h), "cublasCreate_v2");
-            handle = h.get(ADDRESS, 0);
+        } catch (Throwable t) {
+            arena.close();
+            throw unchecked(t, "cublasCreate_v2");
+        }
+        handle = h.get(ADDRESS, 0);
+        try {
             check((int) math.invokeExact(handle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode");
             MemorySegment v = arena.allocate(JAVA_INT);
             check((int) getVersion.invokeExact(handle, v), "cublasGetVersion_v2");
             version = v.get(JAVA_INT, 0);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
         } catch (Throwable t) {
+            try {
+                int ignored = (int) destroy.invokeExact(handle);   // the handle holds GPU memory: give it back
+            } catch (Throwable suppressed) {
+                t.addSuppressed(suppressed);
+            }
             arena.close();
-            throw new IllegalStateException("cuBLAS " + file + ": " + t, t);
+            throw unchecked(t, "cuBLAS setup");
         }
+    }
+
+    private RuntimeException unchecked(Throwable t, String what) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new IllegalStateException(what + " (" + file + "): " + t, t);
     }
 
     /** cuBLAS from {@code file}, a handle made (the caller's CUDA context current). One line on any failure. */
@@ -98,10 +112,11 @@ final class Cublas implements AutoCloseable {
      */
     void sgemm(Op ta, Op tb, int m, int n, int k, long a, int lda, long b, int ldb, long c, int ldc) {
         int status;
+        if (closed) throw new IllegalStateException("cuBLAS handle already destroyed");
         try {
             status = (int) sgemm.invokeExact(handle, ta.ordinal(), tb.ordinal(), m, n, k, one, a, lda, b, ldb, zero, c, ldc);
         } catch (Throwable t) {
-            throw EmuLibrary.rethrow(t);
+            throw unchecked(t, "cublasSgemm_v2");
         }
         if (status != 0) {
             String detail = "";
@@ -109,7 +124,7 @@ final class Cublas implements AutoCloseable {
                 try {
                     detail = ": " + ((MemorySegment) emuError.invokeExact()).reinterpret(4096).getString(0);
                 } catch (Throwable t) {
-                    throw EmuLibrary.rethrow(t);
+                    throw unchecked(t, "pzemu_cublas_error");
                 }
             }
             throw new IllegalStateException("cublasSgemm_v2 (" + ta + ", " + tb + ", m " + m + ", n " + n + ", k " + k + ", lda " + lda
@@ -123,7 +138,10 @@ final class Cublas implements AutoCloseable {
         return "cuBLAS " + version / 10000 + "." + version / 100 % 100 + "." + version % 100 + " (" + file + ")";
     }
 
+    /** Destroys the handle; a second call does nothing. */
     @Override public void close() {
+        if (closed) return;
+        closed = true;
         try {
             int status = (int) destroy.invokeExact(handle);
             if (status != 0) throw new IllegalStateException("cublasDestroy_v2 returned " + statusName(status));

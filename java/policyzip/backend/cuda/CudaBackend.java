@@ -101,9 +101,10 @@ public final class CudaBackend implements Backend {
      * driver, no device, or a driver error), never a stack trace's worth of text.
      */
     public static CudaBackend open(int threads) {
+        Gemm gemm = gemmChoice();   // a bad setting fails before the driver takes the device
         GpuDriver d = GpuDriver.open();
         try {
-            return withModules(d, threads);
+            return withModules(d, threads, gemm);
         } catch (CudaException e) {
             throw GpuDriver.driverError(e);
         }
@@ -115,26 +116,23 @@ public final class CudaBackend implements Backend {
      * library is missing or lacks a kernel.
      */
     public static CudaBackend openEmulator(int threads) {
-        return withModules(new EmuDriver(EmuLibrary.get()), threads);
+        Gemm gemm = gemmChoice();
+        return withModules(new EmuDriver(EmuLibrary.get()), threads, gemm);
     }
 
     /** The backend on the emulator library {@code lib} (tests). */
     static CudaBackend openEmulator(int threads, Path lib) {
-        return withModules(new EmuDriver(EmuLibrary.load(lib)), threads);
+        return withModules(new EmuDriver(EmuLibrary.load(lib)), threads, Gemm.KERNELS);
     }
 
     /** The backend on the emulator, its launches run in {@code schedule}'s order (tests: the race check). */
     static CudaBackend openEmulator(int threads, EmuSchedule schedule) {
-        return withModules(new EmuDriver(EmuLibrary.get(), schedule), threads);
+        return withModules(new EmuDriver(EmuLibrary.get(), schedule), threads, Gemm.KERNELS);
     }
 
     /** The backend on the emulator with the dense layers' GEMMs on {@code gemm} (tests: cuBLAS's path on its twin). */
     static CudaBackend openEmulator(int threads, Gemm gemm) {
         return withModules(new EmuDriver(EmuLibrary.get()), threads, gemm);
-    }
-
-    private static CudaBackend withModules(Driver d, int threads) {
-        return withModules(d, threads, gemmChoice());
     }
 
     private static CudaBackend withModules(Driver d, int threads, Gemm gemm) {
