@@ -39,8 +39,8 @@ import policyzip.policy.PolicyInit;
  * activation fused), {@link #adamStep}, {@link #columnAffine} and {@link #meanSquaredError} (cuda/elementwise.cu; the
  * loss crosses the bus as one double). The dense layers' GEMMs may instead run on cuBLAS ({@link #gemmChoice()},
  * {@link Cublas}: bound through java.lang.foreign, not JCublas, whose libcublas.so.12 the CUDA 13 GPU machines lack);
- * the hand-written kernels are the default, and keep the CPU twin's summation order. Still on the CPU backend through host copies of their buffers: k-NN with k > 64
- * (correct, but each call copies its operands across the bus).
+ * the hand-written kernels are the default, and keep the CPU twin's summation order. Still on the CPU backend through
+ * host copies of their buffers: k-NN with k > 64 (correct, but each call copies its operands across the bus).
  *
  * <p>Errors: JCuda's exceptions are enabled, so every driver call is checked; a failed launch names its kernel.
  * Launches are asynchronous on the default stream; {@link #read} and {@link #synchronize} wait. With
