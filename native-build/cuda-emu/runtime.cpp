@@ -869,18 +869,10 @@ PZ_API int pzemu_memset_d32(long long addr, int value, long long count, char* er
 }
 
 // dims: grid x, y, z, block x, y, z, dynamic shared bytes. args: cuLaunchKernel's kernelParams; sizes: the byte size of
-// each argument as the caller passed it. Returns 0, or 1 (refused, like the driver's CUDA_ERROR_INVALID_VALUE),
-// 2 (the kernel failed), 3 (it wrote outside a buffer), with one line in err.
-// pzemu_launch_ordered with the forward schedule.
-PZ_API int pzemu_launch_ordered(const char* name, const long long* dims, void** args, const long long* sizes, int nargs,
-                                int schedule, long long seed, char* err, int errlen);
-PZ_API int pzemu_launch(const char* name, const long long* dims, void** args, const long long* sizes, int nargs, char* err,
-                        int errlen) {
-    return pzemu_launch_ordered(name, dims, args, sizes, nargs, 0, 0, err, errlen);
-}
-
-// pzemu_launch with the blocks and each block's threads run in the order `schedule` gives (0 forward, 1 reverse,
-// 2 shuffled by `seed`; see SCHEDULE_FORWARD); any other schedule is refused (1).
+// each argument as the caller passed it. The blocks and each block's threads run in the order `schedule` gives
+// (0 forward, 1 reverse, 2 shuffled by `seed`; see SCHEDULE_FORWARD). Returns 0, or 1 (refused, like the driver's
+// CUDA_ERROR_INVALID_VALUE; also an unknown schedule), 2 (the kernel failed), 3 (it wrote outside a buffer), with one
+// line in err.
 PZ_API int pzemu_launch_ordered(const char* name, const long long* dims, void** args, const long long* sizes, int nargs,
                                 int schedule, long long seed, char* err, int errlen) {
     std::lock_guard<std::mutex> g(lock);
@@ -1061,15 +1053,13 @@ PZ_API int cublasSgemm_v2(void* handle, int transa, int transb, int m, int n, in
         || (k > 0 && al != 0.f && (!cublas_operand("A", (uint64_t)A, ta ? k : m, ta ? m : k, lda)
                                    || !cublas_operand("B", (uint64_t)B, tb ? n : k, tb ? k : n, ldb))))
         return 7;
+    // op(A)(i, l) = A[i·sai + l·sal], op(B)(l, j) = B[l·sbl + j·sbj]: the transposes fixed once, as strides.
+    const size_t sai = ta ? lda : 1, sal = ta ? 1 : lda, sbl = tb ? ldb : 1, sbj = tb ? 1 : ldb;
     for (int j = 0; j < n; j++)
         for (int i = 0; i < m; i++) {
             float p[4] = {0.f, 0.f, 0.f, 0.f};
             if (al != 0.f)
-                for (int l = 0; l < k; l++) {
-                    float a = ta ? A[(size_t)i * lda + l] : A[(size_t)l * lda + i];
-                    float b = tb ? B[(size_t)l * ldb + j] : B[(size_t)j * ldb + l];
-                    p[l & 3] = fmaf(a, b, p[l & 3]);
-                }
+                for (int l = 0; l < k; l++) p[l & 3] = fmaf(A[i * sai + l * sal], B[l * sbl + j * sbj], p[l & 3]);
             float s = (p[0] + p[1]) + (p[2] + p[3]);
             float* c = &C[(size_t)j * ldc + i];
             *c = be == 0.f ? al * s : al * s + be * *c;

@@ -782,12 +782,13 @@ public final class CudaBackend implements Backend {
     /**
      * C [M, N] (row stride ldc) = A · B in the layout of {@code kernel} (cuda/dense.cu), then act(C + bias[n]) when bias
      * is not null. Unsplit: one launch over the tiles, the epilogue fused. Split: the kernel writes S partials into
-     * scratch slot 21, {@code dense_splitk_reduce} adds them in order and applies bias and activation. Pointers are
-     * passed through as {@link #launch} takes them.
+     * scratch slot 21, {@code dense_splitk_reduce} adds them in order and applies bias and activation. With cuBLAS
+     * ({@link #blasGemm}) the same product runs on cublasSgemm_v2.
      */
-    private void gemm(String kernel, Object a, int lda, Object b, int ldb, Object c, int ldc, int m, int n, int k, Object bias, int act) {
+    private void gemm(String kernel, CUdeviceptr a, int lda, CUdeviceptr b, int ldb, CUdeviceptr c, int ldc, int m, int n, int k,
+                      CUdeviceptr bias, int act) {
         if (blas != null) {
-            blasGemm(kernel, (CUdeviceptr) a, lda, (CUdeviceptr) b, ldb, (CUdeviceptr) c, ldc, m, n, k, (CUdeviceptr) bias, act);
+            blasGemm(kernel, a, lda, b, ldb, c, ldc, m, n, k, bias, act);
             return;
         }
         int tilesM = (int) ceilDiv(m, GEMM_TILE), tilesN = (int) ceilDiv(n, GEMM_TILE);

@@ -5,6 +5,8 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static policyzip.backend.cuda.DevicePointers.address;
+import static policyzip.backend.cuda.DevicePointers.pointer;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -41,13 +43,7 @@ final class EmuDriver implements Driver {
         this.schedule = schedule;
     }
 
-    EmuSchedule schedule() { return schedule; }
-
     EmuLibrary library() { return lib; }
-
-    static long address(CUdeviceptr p) { return DevicePointers.address(p); }
-
-    static CUdeviceptr pointer(long address) { return DevicePointers.pointer(address); }
 
     @Override public String kind() { return "cuda-emu"; }
 
@@ -142,7 +138,11 @@ final class EmuDriver implements Driver {
 
     @Override public void launch(String kernel, int gx, int gy, int gz, int bx, int by, int bz, Object[] args, boolean sync) {
         if (!loaded.contains(kernel)) throw new IllegalStateException("kernel " + kernel + " is not in the loaded modules");
-        long t0 = profile == null ? 0 : System.nanoTime();
+        call(kernel, () -> run(kernel, gx, gy, gz, bx, by, bz, args), sync);
+    }
+
+    /** One emulated launch, synchronous; a failure of the kernel is a {@link Failure} with the emulator's reason. */
+    private void run(String kernel, int gx, int gy, int gz, int bx, int by, int bz, Object[] args) {
         int rc;
         String reason;
         try (Arena a = Arena.ofConfined()) {
@@ -168,12 +168,12 @@ final class EmuDriver implements Driver {
             throw EmuLibrary.rethrow(t);
         }
         if (rc != 0) throw new Failure("emulator: " + reason, null);
-        if (profile != null) profile.add(kernel, System.nanoTime() - t0);
     }
 
+    /** Runs op (synchronous here, so {@code sync} changes nothing), adding its wall time to the profile when there is one. */
     @Override public void call(String name, Runnable op, boolean sync) {
         long t0 = profile == null ? 0 : System.nanoTime();
-        op.run();   // synchronous, like every emulated launch
+        op.run();
         if (profile != null) profile.add(name, System.nanoTime() - t0);
     }
 

@@ -216,7 +216,7 @@ final class GpuDriver implements Driver {
                     cuEventRecord(start, null);
                     op.run();
                     cuEventRecord(stop, null);
-                } catch (CudaException | IllegalStateException e) {
+                } catch (RuntimeException e) {   // a failed launch or library call: the events go back to the pool
                     if (start != null) eventPool.push(start);
                     if (stop != null) eventPool.push(stop);
                     throw e;
